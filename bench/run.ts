@@ -1,0 +1,25 @@
+/**
+ * Benchmarks. `npm run bench` prints the time per step of every solver
+ * family; `npm run bench -- --quick` runs a reduced set for CI. Timings
+ * depend on the machine; docs/BENCHMARKS.md records measured figures with
+ * the hardware they were taken on.
+ */
+import { benchFiniteVolume, type BenchRow } from './finite-volume.js';
+
+function printTable(title: string, rows: BenchRow[]): void {
+  process.stdout.write(`\n${title}\n`);
+  process.stdout.write(`${'solver / scheme'.padEnd(36)}${'size'.padEnd(14)}${'µs/step'.padStart(12)}${'steps'.padStart(8)}\n`);
+  for (const row of rows) {
+    process.stdout.write(
+      `${row.name.padEnd(36)}${row.size.padEnd(14)}${row.microsecondsPerStep.toFixed(1).padStart(12)}${String(row.steps).padStart(8)}\n`,
+    );
+  }
+}
+
+function main(): void {
+  const quick = process.argv.includes('--quick');
+  process.stdout.write(`pbt-meanfield benchmarks${quick ? ' (quick)' : ''}, node ${process.version}\n`);
+  printTable('Finite volume, time per step (per generation for G and T)', benchFiniteVolume(quick));
+}
+
+main();
