@@ -134,6 +134,36 @@ describe('finite-volume SM stationary state', () => {
   });
 });
 
+describe('finite-volume SM time order', () => {
+  it('observes the order of each SSP scheme at fixed h', () => {
+    const grid = lineGrid(-5, 5, 128);
+    const problem: Problem = {
+      form: 'SM',
+      name: 'sm-time-order',
+      grid,
+      initial: normalCellAverages(grid, -1, 0.5),
+      times: [2],
+      fitness: gaussianFitness([0.5], 0.8),
+      kernel: reflect(0.3),
+      gamma: 1.5,
+    };
+    const reference = finiteVolumeSolver.solve(problem, { dt: 1e-3 }).snapshots[1].density.values;
+    const steps = [0.2, 0.1, 0.05, 0.025];
+    for (const [scheme, order] of [
+      ['ssp-rk3', 3],
+      ['ssp-rk2', 2],
+      ['euler', 1],
+    ] as const) {
+      const errors = steps.map((dt) =>
+        l1Distance(grid, finiteVolumeSolver.solve(problem, { scheme, dt }).snapshots[1].density.values, reference),
+      );
+      const observed = observedOrder(steps, errors);
+      expect(observed, scheme).toBeGreaterThan(order - 0.15);
+      expect(observed, scheme).toBeLessThan(order + 0.15);
+    }
+  });
+});
+
 describe('finite-volume G against the exact Gaussian recursion', () => {
   const params = { centre: 0.5, width: 0.8, delta: 0.3 };
   const generations = 6;
