@@ -34,7 +34,7 @@ export function atPath<T>(validator: JsonValidator, path: string, build: () => T
 }
 
 export function buildDomain(domain: DomainConfig): Domain {
-  return makeDomain(domain.kind, domain.lower, domain.upper);
+  return makeDomain(domain.kind, domain.lower, domain.upper, domain.labels);
 }
 
 /** Builds the fitness model of one `fitness` or `potential` section. */

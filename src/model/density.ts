@@ -128,7 +128,8 @@ export class Density {
     const domain = grid.domain;
     const lower = [domain.lower[axis]];
     const upper = [domain.upper[axis]];
-    const lineDomain = domain.kind === 'torus' ? new Torus(lower, upper) : new Box(lower, upper);
+    const label = domain.labels ? [domain.labels[axis]] : undefined;
+    const lineDomain = domain.kind === 'torus' ? new Torus(lower, upper, label) : new Box(lower, upper, label);
     const lineGrid = new CellGrid(lineDomain, [grid.shape[axis]]);
     const [n0, n1] = grid.shape;
     const out = new Float64Array(grid.shape[axis]);

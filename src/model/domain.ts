@@ -13,8 +13,10 @@ export abstract class Domain {
   readonly dim: Dimension;
   readonly lower: readonly number[];
   readonly upper: readonly number[];
+  /** Axis names with units for reports, such as "log10 learning rate"; absent means λ, λ₁, λ₂. */
+  readonly labels?: readonly string[];
 
-  constructor(lower: readonly number[], upper: readonly number[]) {
+  constructor(lower: readonly number[], upper: readonly number[], labels?: readonly string[]) {
     if (lower.length !== upper.length || (lower.length !== 1 && lower.length !== 2)) {
       throw new RangeError(
         `domain: lower and upper must both have length 1 or 2, got lengths ${lower.length} and ${upper.length}`,
@@ -32,6 +34,12 @@ export abstract class Domain {
     this.dim = lower.length as Dimension;
     this.lower = Object.freeze([...lower]);
     this.upper = Object.freeze([...upper]);
+    if (labels !== undefined) {
+      if (labels.length !== lower.length) {
+        throw new RangeError(`domain: ${labels.length} labels given for a domain of dimension ${lower.length}`);
+      }
+      this.labels = Object.freeze([...labels]);
+    }
   }
 
   /** Extent b_k − a_k of axis k. */
@@ -71,6 +79,11 @@ export class Torus extends Domain {
   }
 }
 
-export function makeDomain(kind: DomainKind, lower: readonly number[], upper: readonly number[]): Domain {
-  return kind === 'torus' ? new Torus(lower, upper) : new Box(lower, upper);
+export function makeDomain(
+  kind: DomainKind,
+  lower: readonly number[],
+  upper: readonly number[],
+  labels?: readonly string[],
+): Domain {
+  return kind === 'torus' ? new Torus(lower, upper, labels) : new Box(lower, upper, labels);
 }

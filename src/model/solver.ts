@@ -25,8 +25,8 @@ export interface SolverStats {
 }
 
 /**
- * Per-step diagnostics, thinned to at most a few thousand rows: time, mean
- * of ρ per axis, mass, and min ρ.
+ * Per-step diagnostics, thinned to at most a few thousand rows: time,
+ * mean of ρ (`mean[row][axis]`), mass, and min ρ.
  */
 export interface Trace {
   time: number[];

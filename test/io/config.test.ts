@@ -85,7 +85,7 @@ describe('examples', () => {
     expect(best.lambda).toBeGreaterThan(0.1);
     expect(best.lambda).toBeLessThan(2.9);
     expect(problem.grid.shape).toEqual([256]);
-    expect(problem.times[problem.times.length - 1]).toBe(20);
+    expect(problem.times[problem.times.length - 1]).toBe(80);
   });
 
   it('ridge RM matches the SM rates', async () => {

@@ -1,0 +1,110 @@
+#!/usr/bin/env node
+/**
+ * The `pbt-mf` command. Exit codes: 0 success, 1 a run failed (non-finite
+ * values, a broken invariant, an I/O error), 2 invalid input (arguments,
+ * config, expressions, step sizes).
+ */
+import { parseArgs } from 'node:util';
+
+import '../../solvers/finite-volume/index.js';
+import { ConfigError, ExpressionError, StepSizeError } from '../model/errors.js';
+import { createLogger, type LogLevel } from '../model/logger.js';
+import { runCommand } from './run.js';
+
+const MAIN_HELP = `pbt-mf: mean-field solvers for population-based training
+
+Usage:
+  pbt-mf run [config.json] [options]   solve a problem and write a run folder with a report
+  pbt-mf --help                        show this help
+  pbt-mf <command> --help              show help for one command
+
+Examples live in the examples/ folder of the package.
+`;
+
+const RUN_HELP = `pbt-mf run [config.json] [options]
+
+Solves the selection-mutation problem described by a JSON config with every
+solver it lists, and writes one run folder: config.json (resolved),
+metadata.json, snapshots as JSON and CSV, trace CSV and report.html.
+Without a config, runs the embedded default example
+(examples/ridge-weight-decay-sm.json: weight decay on a ridge teacher).
+
+Options:
+  --out DIR        output folder (default: runs/<name>-<timestamp>); must be
+                   missing or empty unless --overwrite is given
+  --overwrite      replace a non-empty output folder once the run succeeded
+  --no-report      skip report.html
+  --quiet          print only errors
+  --verbose        print debug messages
+  -h, --help       show this help
+`;
+
+class UsageError extends Error {}
+
+function exitCodeFor(error: unknown): number {
+  if (error instanceof UsageError || error instanceof ConfigError || error instanceof ExpressionError) return 2;
+  if (error instanceof StepSizeError || error instanceof RangeError) return 2;
+  return 1;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(MAIN_HELP);
+    return command === undefined ? 2 : 0;
+  }
+  if (command !== 'run') throw new UsageError(`unknown command "${command}"; available commands: run (see pbt-mf --help)`);
+
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      options: {
+        out: { type: 'string' },
+        overwrite: { type: 'boolean', default: false },
+        'no-report': { type: 'boolean', default: false },
+        quiet: { type: 'boolean', default: false },
+        verbose: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}; see pbt-mf run --help`);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(RUN_HELP);
+    return 0;
+  }
+  if (positionals.length > 1) {
+    throw new UsageError(`expected at most one config file, got ${positionals.length}: ${positionals.join(' ')}`);
+  }
+  const level: LogLevel = values.quiet ? 'error' : values.verbose ? 'debug' : 'info';
+  const logger = createLogger(level, (line) => process.stderr.write(`${line}\n`));
+  const result = await runCommand({
+    config: positionals[0],
+    out: values.out,
+    overwrite: values.overwrite,
+    report: !values['no-report'],
+    progress: !values.quiet,
+    logger,
+  });
+  if (!values.quiet) {
+    process.stdout.write(`run folder: ${result.folder}\n`);
+    if (!values['no-report']) process.stdout.write(`report:     ${result.folder}/report.html\n`);
+  }
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`pbt-mf: error: ${message}\n`);
+    if (process.env.PBT_MF_DEBUG && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+    process.exitCode = exitCodeFor(error);
+  },
+);
