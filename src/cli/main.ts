@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 /**
  * The `pbt-mf` command. Exit codes: 0 success, 1 a run failed (non-finite
  * values, a broken invariant, an I/O error), 2 invalid input (arguments,
@@ -41,16 +40,22 @@ Options:
 
 class UsageError extends Error {}
 
+/** Output streams of the CLI; tests pass in-memory ones. */
+export interface CliStreams {
+  stdout: { write(text: string): unknown };
+  stderr: NodeJS.WriteStream | { write(text: string): unknown; isTTY?: boolean };
+}
+
 function exitCodeFor(error: unknown): number {
   if (error instanceof UsageError || error instanceof ConfigError || error instanceof ExpressionError) return 2;
   if (error instanceof StepSizeError || error instanceof RangeError) return 2;
   return 1;
 }
 
-async function main(argv: string[]): Promise<number> {
+async function main(argv: string[], streams: CliStreams): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
-    process.stdout.write(MAIN_HELP);
+    streams.stdout.write(MAIN_HELP);
     return command === undefined ? 2 : 0;
   }
   if (command !== 'run') throw new UsageError(`unknown command "${command}"; available commands: run (see pbt-mf --help)`);
@@ -74,14 +79,14 @@ async function main(argv: string[]): Promise<number> {
   }
   const { values, positionals } = parsed;
   if (values.help) {
-    process.stdout.write(RUN_HELP);
+    streams.stdout.write(RUN_HELP);
     return 0;
   }
   if (positionals.length > 1) {
     throw new UsageError(`expected at most one config file, got ${positionals.length}: ${positionals.join(' ')}`);
   }
   const level: LogLevel = values.quiet ? 'error' : values.verbose ? 'debug' : 'info';
-  const logger = createLogger(level, (line) => process.stderr.write(`${line}\n`));
+  const logger = createLogger(level, (line) => streams.stderr.write(`${line}\n`));
   const result = await runCommand({
     config: positionals[0],
     out: values.out,
@@ -91,20 +96,23 @@ async function main(argv: string[]): Promise<number> {
     logger,
   });
   if (!values.quiet) {
-    process.stdout.write(`run folder: ${result.folder}\n`);
-    if (!values['no-report']) process.stdout.write(`report:     ${result.folder}/report.html\n`);
+    streams.stdout.write(`run folder: ${result.folder}\n`);
+    if (!values['no-report']) streams.stdout.write(`report:     ${result.folder}/report.html\n`);
   }
   return 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
+/**
+ * Runs the CLI on `argv` (without the node and script paths) and returns
+ * the exit code. Errors are printed to `streams.stderr`, never thrown.
+ */
+export async function runCli(argv: string[], streams: CliStreams = process): Promise<number> {
+  try {
+    return await main(argv, streams);
+  } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`pbt-mf: error: ${message}\n`);
-    if (process.env.PBT_MF_DEBUG && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
-    process.exitCode = exitCodeFor(error);
-  },
-);
+    streams.stderr.write(`pbt-mf: error: ${message}\n`);
+    if (process.env.PBT_MF_DEBUG && error instanceof Error && error.stack) streams.stderr.write(`${error.stack}\n`);
+    return exitCodeFor(error);
+  }
+}

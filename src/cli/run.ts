@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { buildProblem, loadConfig, resolveSolverChoices, type ResolvedConfig } from '../io/config.js';
 import { createRunFolder, createRunMetadata, discardRunFolder, writeRun } from '../io/output.js';
 import type { Logger } from '../model/logger.js';
+import type { Observer } from '../model/observer.js';
 import { InvariantObserver, ProgressObserver } from '../model/observers.js';
 import { getSolver, type Solution } from '../model/solver.js';
 import { renderReport } from '../report/html.js';
@@ -67,11 +68,9 @@ export async function runCommand(options: RunCommandOptions): Promise<RunResult>
     for (const choice of config.solver) {
       const solver = getSolver(choice.name);
       const bar = new ProgressBar(`${choice.name}${choice.scheme ? ` ${choice.scheme}` : ''}`);
-      const observers = [new InvariantObserver()];
+      const observers: Observer[] = [new InvariantObserver()];
       if (options.progress) {
-        observers.push(
-          new ProgressObserver((fraction, time) => bar.update(fraction, `t = ${time.toPrecision(4)}`)) as never,
-        );
+        observers.push(new ProgressObserver((fraction, time) => bar.update(fraction, `t = ${time.toPrecision(4)}`)));
       }
       logger.info(`solving ${problem.form} on ${problem.grid.describe()} with ${choice.name}`);
       try {
