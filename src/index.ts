@@ -25,5 +25,6 @@ export { renderReport, buildFigures } from './report/index.js';
 export type { FigureSpec } from './report/index.js';
 export { integrate, type Stepper } from '../solvers/time/driver.js';
 export { finiteVolumeSolver } from '../solvers/finite-volume/index.js';
+export { spectralSolver, SpectralBasis, makeCellAverageConversion } from '../solvers/spectral/index.js';
 export { observedOrder, pairwiseOrders } from '../validation/convergence.js';
 export * from '../validation/exact.js';

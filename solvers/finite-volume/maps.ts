@@ -38,15 +38,32 @@ export function makeGenerationalStepper(problem: GenerationalProblem): Stepper {
  */
 export function makeTruncationStepper(problem: TruncationProblem): Stepper {
   const grid = problem.grid;
-  const q = problem.q;
   const fitness = fitnessOnGrid(problem.fitness, grid);
   const mutation = makeMutationOperator(grid, problem.kernel);
-  const order = rankByFitness(fitness);
-  const groups = tieGroups(fitness, order);
+  const select = makeTruncationSelection(fitness, problem.q);
   const parents = new Float64Array(grid.size);
   const children = new Float64Array(grid.size);
 
   return (values) => {
+    select(values, parents);
+    mutation.apply(parents, children);
+    for (let i = 0; i < values.length; i++) values[i] += children[i];
+  };
+}
+
+/**
+ * The selection half of the truncation map, for any discretisation whose
+ * mass is Σ values: writes the top mass q·Σρ into `parents` and removes the
+ * bottom mass q·Σρ from `values` in place. The caller mutates the parents
+ * and adds them back. Cells are ranked by `fitness` once, here.
+ */
+export function makeTruncationSelection(
+  fitness: Float64Array,
+  q: number,
+): (values: Float64Array, parents: Float64Array) => void {
+  const order = rankByFitness(fitness);
+  const groups = tieGroups(fitness, order);
+  return (values, parents) => {
     let total = 0;
     for (let i = 0; i < values.length; i++) total += values[i];
     const target = q * total;
@@ -60,8 +77,6 @@ export function makeTruncationStepper(problem: TruncationProblem): Stepper {
     takeFraction(values, order, groups, target, true, (cell, fraction) => {
       values[cell] -= fraction * values[cell];
     });
-    mutation.apply(parents, children);
-    for (let i = 0; i < values.length; i++) values[i] += children[i];
   };
 }
 

@@ -5,7 +5,7 @@ import type { EquationForm, Problem } from '../../src/model/problem.js';
 import { registerSolver, type SchemeInfo, type SolveOptions, type Solution, type Solver } from '../../src/model/solver.js';
 import { integrate, type Stepper } from '../time/driver.js';
 import { makeCellAverageConversion, SpectralBasis } from './basis.js';
-import { makeSpectralGenerationalStepper } from './maps.js';
+import { makeSpectralGenerationalStepper, makeSpectralTruncationStepper } from './maps.js';
 import { checkSpectralKernel } from './mutation.js';
 import { SpectralMonitor } from './monitor.js';
 import {
@@ -62,12 +62,17 @@ const SCHEMES: Record<EquationForm, readonly SchemeInfo[]> = {
     },
   ],
   G: [{ name: 'map', timeOrder: 0, spaceOrder: Infinity, description: 'generational map, mutation by its cosine/Fourier symbol' }],
-  // NOTE: T is not offered yet: it needs the ranking and fractional-quantile
-  // helpers of solvers/finite-volume/maps.ts, which that module does not export.
-  T: [],
+  T: [
+    {
+      name: 'map',
+      timeOrder: 0,
+      spaceOrder: Infinity,
+      description: 'truncation map, fractional quantile splitting, mutation by its cosine/Fourier symbol',
+    },
+  ],
 };
 
-const FORMS: readonly EquationForm[] = ['SM', 'RM', 'G'];
+const FORMS: readonly EquationForm[] = ['SM', 'RM', 'G', 'T'];
 
 /**
  * Default step, sized for accuracy rather than stability: the exponential
@@ -125,7 +130,7 @@ function makeStepper(problem: Problem, basis: SpectralBasis, scheme: string, dt:
     case 'G':
       return makeSpectralGenerationalStepper(problem, basis);
     case 'T':
-      throw new RangeError('spectral: form T is not supported');
+      return makeSpectralTruncationStepper(problem, basis);
   }
 }
 
@@ -133,12 +138,12 @@ function makeStepper(problem: Problem, basis: SpectralBasis, scheme: string, dt:
  * Fourier (torus) and cosine (box) pseudo-spectral solvers.
  *
  * The state is the spectral solution evaluated at the cell centres of the
- * problem's grid, and snapshots contain these centre values. `problem.initial`
- * contains cell averages, so it is first converted to centre values by dividing
- * each mode by the cell-average symbol sinc(κh/2) (exact for band-limited
- * data, mass unchanged). Snapshot 0 contains the converted values. Use
- * `makeCellAverageConversion` to turn snapshots back into cell averages when
- * comparing with the finite-volume solver.
+ * problem's grid. `problem.initial` contains cell averages, so it is first
+ * converted to centre values by dividing each mode by the cell-average
+ * symbol sinc(κh/2) (exact for band-limited data, mass unchanged). Snapshots
+ * are converted back to cell averages, so they compare directly with the
+ * finite-volume solver; `makeCellAverageConversion(basis).toCentreValues`
+ * recovers the centre values. The per-step trace is taken on centre values.
  */
 export const spectralSolver: Solver = {
   name: SOLVER_NAME,
@@ -176,6 +181,20 @@ export const spectralSolver: Solver = {
       stats: monitor.stats,
     });
     monitor.finish();
+
+    // Snapshots leave the solver as cell averages, like every other solver's,
+    // so that densities, CDFs and differences are comparable. The conversion
+    // multiplies each mode by sinc(κh/2) and is exactly invertible
+    // (`toCentreValues`); snapshot 0 is the problem's own initial density.
+    const conversion = makeCellAverageConversion(basis);
+    for (const snapshot of solution.snapshots) {
+      const centres = snapshot.density.values;
+      if (snapshot.step === 0) {
+        centres.set(problem.initial.values);
+      } else {
+        conversion.toCellAverages(Float64Array.from(centres), centres);
+      }
+    }
     solution.problem = problem;
     return solution;
   },
