@@ -4,7 +4,11 @@
  * depend on the machine; docs/BENCHMARKS.md records measured figures with
  * the hardware they were taken on.
  */
+import { cpus } from 'node:os';
+
 import { benchFiniteVolume, type BenchRow } from './finite-volume.js';
+import { benchRandom } from './random.js';
+import { benchSpectral } from './spectral.js';
 
 function printTable(title: string, rows: BenchRow[]): void {
   process.stdout.write(`\n${title}\n`);
@@ -18,8 +22,13 @@ function printTable(title: string, rows: BenchRow[]): void {
 
 function main(): void {
   const quick = process.argv.includes('--quick');
-  process.stdout.write(`pbt-meanfield benchmarks${quick ? ' (quick)' : ''}, node ${process.version}\n`);
+  const cpu = cpus()[0]?.model ?? 'unknown CPU';
+  process.stdout.write(`pbt-meanfield benchmarks${quick ? ' (quick)' : ''}: node ${process.version}, ${cpus().length} × ${cpu}\n`);
   printTable('Finite volume, time per step (per generation for G and T)', benchFiniteVolume(quick));
+  printTable('Spectral, time per step (same problems)', benchSpectral(quick));
+
+  process.stdout.write('\nRandom numbers\n');
+  for (const row of benchRandom()) process.stdout.write(`${row.name.padEnd(50)}${row.nsPerItem.toFixed(1).padStart(10)} ns\n`);
 }
 
 main();
