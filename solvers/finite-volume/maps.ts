@@ -52,9 +52,9 @@ export function makeTruncationStepper(problem: TruncationProblem): Stepper {
 }
 
 /**
- * The selection half of the truncation map, for any discretisation whose
- * mass is Σ values: writes the top mass q·Σρ into `parents` and removes the
- * bottom mass q·Σρ from `values` in place. The caller mutates the parents
+ * Builds the selection half of the truncation map, for any discretisation
+ * whose mass is Σ values. The returned function writes the top mass q·Σρ
+ * into `parents` and removes the bottom mass q·Σρ from `values` in place. The caller mutates the parents
  * and adds them back. Cells are ranked by `fitness` once, here.
  */
 export function makeTruncationSelection(

@@ -86,7 +86,9 @@ async function main(argv: string[], streams: CliStreams): Promise<number> {
   if (positionals.length > 1) {
     throw new UsageError(`expected at most one config file, got ${positionals.length}: ${positionals.join(' ')}`);
   }
-  const level: LogLevel = values.quiet ? 'error' : values.verbose ? 'debug' : 'info';
+  let level: LogLevel = 'info';
+  if (values.verbose) level = 'debug';
+  if (values.quiet) level = 'error';
   const logger = createLogger(level, (line) => streams.stderr.write(`${line}\n`));
   const result = await runCommand({
     config: positionals[0],

@@ -16,12 +16,12 @@ export const DEFAULT_EXAMPLE = 'ridge-weight-decay-sm.json';
 
 /** Folder of the shipped example configs (two levels above dist/src/cli, or src/cli under vitest). */
 export function examplesFolder(): string {
-  const here = fileURLToPath(new URL('.', import.meta.url));
+  const moduleFolder = fileURLToPath(new URL('.', import.meta.url));
   for (const up of ['../../../examples', '../../examples']) {
-    const candidate = join(here, up);
+    const candidate = join(moduleFolder, up);
     if (existsSync(join(candidate, DEFAULT_EXAMPLE))) return candidate;
   }
-  throw new Error(`the shipped examples folder was not found next to ${here}; reinstall the package`);
+  throw new Error(`the shipped examples folder was not found next to ${moduleFolder}; reinstall the package`);
 }
 
 export interface RunCommandOptions {
@@ -68,9 +68,9 @@ export async function runCommand(options: RunCommandOptions): Promise<RunResult>
     for (const choice of config.solver) {
       const solver = getSolver(choice.name);
       const bar = new ProgressBar(`${choice.name}${choice.scheme ? ` ${choice.scheme}` : ''}`);
-      // Spectral solutions may dip below zero near steep data (Gibbs); the
-      // spectral solver records and warns about that itself, so only the
-      // mass is policed here for it.
+      // Spectral solutions may dip below zero near steep data (the Gibbs
+      // phenomenon). The spectral solver records and warns about that
+      // itself, so only the mass is checked here for it.
       const negativeTolerance = solver.family === 'spectral' ? Infinity : undefined;
       const observers: Observer[] = [new InvariantObserver(undefined, negativeTolerance)];
       if (options.progress) {
