@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 
 import { buildProblem, loadConfig, resolveSolverChoices, type ResolvedConfig } from '../io/config.js';
 import { createRunFolder, createRunMetadata, discardRunFolder, writeRun } from '../io/output.js';
+import { ConfigError, InvariantError, NonFiniteError, StepSizeError } from '../model/errors.js';
 import type { Logger } from '../model/logger.js';
 import type { Observer } from '../model/observer.js';
 import { InvariantObserver, ProgressObserver } from '../model/observers.js';
@@ -39,6 +40,22 @@ export interface RunResult {
   solutions: Solution[];
 }
 
+/**
+ * Runs one solver and names it in its errors: a step-size error becomes a
+ * config error at `solver[i].dt`, and run failures say which solver failed.
+ */
+function solveWithContext(index: number, name: string, solve: () => Solution): Solution {
+  try {
+    return solve();
+  } catch (error) {
+    if (error instanceof StepSizeError) throw new ConfigError(`solver[${index}].dt`, error.message);
+    if (error instanceof NonFiniteError || error instanceof InvariantError) {
+      error.message = `solver ${name}: ${error.message}`;
+    }
+    throw error;
+  }
+}
+
 function timestamp(date: Date): string {
   const pad = (n: number) => String(n).padStart(2, '0');
   return (
@@ -58,6 +75,8 @@ export async function runCommand(options: RunCommandOptions): Promise<RunResult>
   if (!options.config) logger.info(`no config given; running the default example ${basename(path)}`);
   const config = resolveSolverChoices(await loadConfig(path), `config ${path}`);
   const problem = buildProblem(config);
+  logger.debug(`config ${path}: ${problem.form} problem "${problem.name}" on ${problem.grid.describe()}`);
+  logger.debug(`output times: ${problem.times.length} from ${problem.times[0]} to ${problem.times[problem.times.length - 1]}`);
   const start = new Date();
   const out = options.out ?? join('runs', `${config.name}-${timestamp(start)}`);
   // The output folder is checked before the solve, so a bad --out costs nothing.
@@ -65,7 +84,7 @@ export async function runCommand(options: RunCommandOptions): Promise<RunResult>
 
   try {
     const solutions: Solution[] = [];
-    for (const choice of config.solver) {
+    for (const [index, choice] of config.solver.entries()) {
       const solver = getSolver(choice.name);
       const bar = new ProgressBar(`${choice.name}${choice.scheme ? ` ${choice.scheme}` : ''}`);
       // Spectral solutions may dip below zero near steep data (the Gibbs
@@ -77,8 +96,11 @@ export async function runCommand(options: RunCommandOptions): Promise<RunResult>
         observers.push(new ProgressObserver((fraction, time) => bar.update(fraction, `t = ${time.toPrecision(4)}`)));
       }
       logger.info(`solving ${problem.form} on ${problem.grid.describe()} with ${choice.name}`);
+      logger.debug(`solver[${index}]: ${choice.name}, scheme ${choice.scheme ?? 'default'}, dt ${choice.dt ?? 'default'}`);
       try {
-        const solution = solver.solve(problem, { scheme: choice.scheme, dt: choice.dt, logger }, observers);
+        const solution = solveWithContext(index, choice.name, () =>
+          solver.solve(problem, { scheme: choice.scheme, dt: choice.dt, logger }, observers),
+        );
         solutions.push(solution);
         logger.info(
           `${choice.name} (${solution.scheme}): ${solution.stats.steps} steps in ${solution.stats.wallSeconds.toFixed(2)} s, ` +

@@ -204,9 +204,18 @@ export function parseConfig(object: unknown, source: string): ResolvedConfig {
   config.solver = parseSolvers(v, root.solver, form);
   if (root.seed !== undefined) config.seed = v.number('seed', root.seed, { integer: true, min: 0 });
   if (root.output !== undefined) config.output = parseOutput(v, root.output);
-  if (root.initialMass !== undefined) v.number('initialMass', root.initialMass, { above: 0 });
+  const givenMass = root.initialMass === undefined ? undefined : v.number('initialMass', root.initialMass, { above: 0 });
 
   config.initialMass = assembleProblem(config, v).initialMass;
+  // initialMass is an output: resolved configs record ∫ρ₀ before normalisation.
+  // A value that disagrees with the initial section is a mistake, not a setting.
+  if (givenMass !== undefined && Math.abs(givenMass - config.initialMass) > 1e-9 * config.initialMass) {
+    throw v.error(
+      'initialMass',
+      `${givenMass} does not match ∫ρ₀ = ${config.initialMass} computed from "initial"; ` +
+        'this field is written by pbt-mf into resolved configs and cannot be set, so remove it',
+    );
+  }
   return inFileOrder(config);
 }
 

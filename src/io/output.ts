@@ -30,12 +30,13 @@
  * `<out>.partial-<pid>`, every file by write, fsync and rename, and that
  * folder is renamed to `<out>` only after the last file is written. A folder
  * named `<out>` is therefore complete, and an interrupted run leaves only a
- * `.partial-<pid>` folder behind.
+ * `.partial-<pid>` folder behind, which the next run to the same `<out>`
+ * removes once process <pid> has ended.
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, rmdir, stat, type FileHandle } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { mkdir, open, readdir, readFile, rename, rm, rmdir, stat, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../model/errors.js';
 import type { Solution, SolverStats } from '../model/solver.js';
@@ -162,13 +163,72 @@ function checkOutputPath(outDir: string, state: FolderState, overwrite: boolean,
 export async function createRunFolder(outDir: string, options: RunFolderOptions = {}): Promise<RunFolder> {
   const path = resolve(outDir);
   const overwrite = options.overwrite ?? false;
-  checkOutputPath(outDir, await folderState(path), overwrite);
+  const state = await folderState(path);
+  checkOutputPath(outDir, state, overwrite);
+  if (state === 'non-empty' && overwrite) await checkReplaceable(outDir, path);
 
   await mkdir(dirname(path), { recursive: true });
+  await removeAbandonedPartials(path);
   const partialPath = `${path}.partial-${process.pid}`;
   await rm(partialPath, { recursive: true, force: true });
   await mkdir(partialPath);
   return { path, partialPath, overwrite };
+}
+
+/**
+ * Allows `overwrite` to replace only a folder that an earlier run of this
+ * package wrote (it has a metadata.json naming the package) and that does
+ * not contain the working directory, so that a mistyped --out cannot
+ * delete unrelated files.
+ */
+async function checkReplaceable(outDir: string, path: string): Promise<void> {
+  const inside = relative(path, process.cwd());
+  if (inside === '' || (!inside.startsWith('..') && !isAbsolute(inside))) {
+    throw new ConfigError(outDir, 'the output folder contains the working directory, so it cannot be overwritten; choose another folder');
+  }
+  let packageName: unknown;
+  try {
+    packageName = JSON.parse(await readFile(join(path, 'metadata.json'), 'utf8'))?.package?.name;
+  } catch {
+    packageName = undefined;
+  }
+  if (packageName !== readPackageInfo().name) {
+    throw new ConfigError(
+      outDir,
+      'the output folder is not empty and has no metadata.json of an earlier pbt-mf run, so --overwrite will not replace it; ' +
+        'choose another folder or empty it yourself',
+    );
+  }
+}
+
+/**
+ * Removes `<path>.partial-<pid>` folders whose process no longer runs: a
+ * run killed by a signal cannot remove its own partial folder.
+ */
+async function removeAbandonedPartials(path: string): Promise<void> {
+  const prefix = `${basename(path)}.partial-`;
+  let entries: string[];
+  try {
+    entries = await readdir(dirname(path));
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    if (!entry.startsWith(prefix)) continue;
+    const pid = Number(entry.slice(prefix.length));
+    if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid || processIsRunning(pid)) continue;
+    await rm(join(dirname(path), entry), { recursive: true, force: true });
+  }
+}
+
+function processIsRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM means the process exists but belongs to another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** Removes the partial folder of a run that will not be committed, for example after a solver failed. */

@@ -392,7 +392,7 @@ export class RidgeFitness implements Fitness {
   }
 
   describe(): string {
-    return `ridge teacher F(λ): d = ${this.d}, u = [${this.u.join(', ')}], w = [${this.w.join(', ')}], T = ${this.temperature}, α = ${this.alpha}`;
+    return `ridge teacher: d = ${this.d}, u = [${this.u.join(', ')}], w = [${this.w.join(', ')}], T = ${this.temperature}, α = ${this.alpha}`;
   }
 }
 

@@ -5,7 +5,7 @@
  */
 
 import type { Solution } from '../model/solver.js';
-import { comparisonFigure } from './comparison.js';
+import { comparisonFigure, solutionNames } from './comparison.js';
 import { formatNumber, formatPoint } from './format.js';
 import {
   axisLabels,
@@ -58,16 +58,29 @@ const PANEL_COLUMNS = 4;
  */
 export function buildFigures(solutions: readonly Solution[]): FigureSpec[] {
   if (solutions.length === 0) return [];
-  const first = solutions[0];
-  const figures = [
-    densityFigure(first),
-    snapshotsFigure(first),
-    meanFigure(first),
-    fitnessFigure(first),
-    invariantsFigure(first),
-  ];
-  if (solutions.length > 1) figures.push(comparisonFigure(solutions));
+  if (solutions.length === 1) {
+    const only = solutions[0];
+    return [densityFigure(only), snapshotsFigure(only), meanFigure(only), fitnessFigure(only), invariantsFigure(only)];
+  }
+  // Several solvers: every per-solution figure once per solver, named by it.
+  const names = solutionNames(solutions);
+  const figures: FigureSpec[] = [];
+  solutions.forEach((solution, k) => {
+    for (const figure of [densityFigure(solution), snapshotsFigure(solution), meanFigure(solution)]) {
+      figures.push(forSolver(figure, names[k], k));
+    }
+  });
+  figures.push(fitnessFigure(solutions[0]));
+  solutions.forEach((solution, k) => figures.push(forSolver(invariantsFigure(solution), names[k], k)));
+  figures.push(comparisonFigure(solutions));
   return figures;
+}
+
+/** Names the solver in a figure's title and makes its id unique among the solvers. */
+function forSolver(figure: FigureSpec, name: string, index: number): FigureSpec {
+  const title = `${figure.title} — ${name}`;
+  const layout = { ...figure.layout, title: baseLayout(title, 0).title };
+  return { ...figure, id: `${figure.id}-${index + 1}`, title, layout };
 }
 
 /**
@@ -319,10 +332,11 @@ export function fitnessFigure(solution: Solution): FigureSpec {
       y: toPlotValues(values, picked),
       line: { width: 2, color: '#1f77b4' },
     };
-    const title = `${quantity}: ${fitness.describe()}` + samplingNote([{ shown: picked.length, total: n, unit: 'cells' }]);
+    const title = `${quantity}, ${fitness.describe()}` + samplingNote([{ shown: picked.length, total: n, unit: 'cells' }]);
     const layout = baseLayout(title, 420);
     layout.showlegend = true;
-    layout.xaxis = { title: { text: escapePlotlyText(labels[0]) } };
+    // The whole domain, like the other figures, though F is drawn at the centres.
+    layout.xaxis = { title: { text: escapePlotlyText(labels[0]) }, range: [grid.domain.lower[0], grid.domain.upper[0]] };
     layout.yaxis = { title: { text: `${symbol}(λ)` } };
     return { id: 'fitness', title, data: [line, argmaxMarker], layout };
   }
@@ -330,7 +344,7 @@ export function fitnessFigure(solution: Solution): FigureSpec {
   const plane = samplePlane(grid, labels, MAX_HEATMAP_COLUMNS, MAX_HEATMAP_ROWS);
   const z = planeRows(values, grid, plane);
   const [lo, hi] = rowsRange(z);
-  const title = `${quantity}: ${fitness.describe()}` + samplingNote(plane.counts);
+  const title = `${quantity}, ${fitness.describe()}` + samplingNote(plane.counts);
   const heatmap: HeatmapTrace = {
     type: 'heatmap',
     name: `${symbol}(λ)`,

@@ -73,6 +73,8 @@ export interface AxisLayout {
   anchor?: string;
   /** Another axis whose range this one follows, such as `x`. */
   matches?: string;
+  /** Fixed axis range [min, max] in data units. */
+  range?: [number, number];
   exponentformat?: 'e' | 'power' | 'none';
   zeroline?: boolean;
   /** Whether plotly grows the margin to fit tick labels and the title. */
@@ -186,14 +188,34 @@ export function sequentialColor(fraction: number): string {
 
 /** Layout fields shared by every figure. */
 export function baseLayout(title: string, height: number): PlotLayout {
+  const lines = wrapTitle(title);
   return {
-    title: { text: escapePlotlyText(title), font: TITLE_FONT },
+    title: { text: lines.map(escapePlotlyText).join('<br>'), font: TITLE_FONT },
     font: FIGURE_FONT,
     width: FIGURE_WIDTH,
-    height,
-    margin: { l: 80, r: 40, t: 70, b: 60 },
+    height: height + 20 * (lines.length - 1),
+    margin: { l: 80, r: 40, t: 70 + 20 * (lines.length - 1), b: 60 },
     showlegend: false,
   };
+}
+
+/** Characters per title line; longer titles would run past the figure's edges. */
+const TITLE_LINE_CHARS = 95;
+
+/** Splits a title at spaces into lines of at most TITLE_LINE_CHARS characters where possible. */
+export function wrapTitle(title: string): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of title.split(' ')) {
+    if (line !== '' && line.length + 1 + word.length > TITLE_LINE_CHARS) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line === '' ? word : `${line} ${word}`;
+    }
+  }
+  lines.push(line);
+  return lines;
 }
 
 export interface PanelDomain {

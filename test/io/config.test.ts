@@ -197,6 +197,13 @@ describe('parseConfig', () => {
     expect(problem.initial.values[5]).toBeCloseTo(1 / 3, 15);
   });
 
+  it('rejects an initialMass that disagrees with initial', () => {
+    const object = baseConfig();
+    object.domain.upper = [3];
+    expect(parseConfig({ ...object, initialMass: 3 }, 'mass').initialMass).toBeCloseTo(3, 14);
+    expect(() => parseConfig({ ...object, initialMass: 2 }, 'mass')).toThrow(/initialMass.*does not match.*remove it/);
+  });
+
   it('evenly spaces {end, count} times', () => {
     const object = baseConfig();
     object.times = { end: 2, count: 4 };

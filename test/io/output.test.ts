@@ -1,6 +1,6 @@
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildProblem, parseConfig, type ResolvedConfig } from '../../src/io/config.js';
 import {
@@ -304,10 +304,37 @@ describe('writeRun', () => {
     await writeFile(join(out, 'stale.txt'), 'old run');
 
     await expect(createRunFolder(out)).rejects.toThrow(/not empty/);
+    // A folder without the metadata of an earlier run is never replaced.
+    await expect(createRunFolder(out, { overwrite: true })).rejects.toThrow(/no metadata\.json of an earlier pbt-mf run/);
+    await writeFile(join(out, 'metadata.json'), JSON.stringify({ package: { name: 'pbt-meanfield' } }));
     const run = await createRunFolder(out, { overwrite: true });
     await writeRun(run, { config, metadata: metadataFor(config, [solution]), solutions: [solution] });
     expect((await readdir(out)).sort()).toEqual(['config.json', 'metadata.json', 'snapshots-fake.json']);
     expect((await readdir(folder)).sort()).toEqual(['again']);
+  });
+
+  it('never overwrites the working directory', async () => {
+    const out = join(folder, 'cwd-run');
+    await mkdir(join(out, 'inner'), { recursive: true });
+    await writeFile(join(out, 'metadata.json'), JSON.stringify({ package: { name: 'pbt-meanfield' } }));
+    const previous = process.cwd();
+    process.chdir(join(out, 'inner'));
+    try {
+      await expect(createRunFolder(out, { overwrite: true })).rejects.toThrow(/contains the working directory/);
+    } finally {
+      process.chdir(previous);
+    }
+  });
+
+  it('removes partial folders of ended processes', async () => {
+    const out = join(folder, 'abandoned');
+    // pid 2^22 + 1 is above Linux's default pid_max, so no process has it.
+    const stale = `${out}.partial-${2 ** 22 + 1}`;
+    await mkdir(stale);
+    await writeFile(join(stale, 'config.json'), '{}');
+    const run = await createRunFolder(out);
+    expect((await readdir(folder)).filter((e) => e.startsWith('abandoned'))).toEqual([basename(run.partialPath)]);
+    await discardRunFolder(run);
   });
 
   it('rejects a folder filled during the run', async () => {

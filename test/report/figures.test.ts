@@ -32,8 +32,22 @@ describe('buildFigures', () => {
   });
 
   it('adds a comparison for several solutions', () => {
-    const ids = buildFigures([solution1d(), solution1d({ solver: 'other', offset: 1e-4 })]).map((f) => f.id);
-    expect(ids).toEqual(['density', 'snapshots', 'mean', 'fitness', 'invariants', 'comparison']);
+    const figures = buildFigures([solution1d(), solution1d({ solver: 'other', offset: 1e-4 })]);
+    expect(figures.map((f) => f.id)).toEqual([
+      'density-1',
+      'snapshots-1',
+      'mean-1',
+      'density-2',
+      'snapshots-2',
+      'mean-2',
+      'fitness',
+      'invariants-1',
+      'invariants-2',
+      'comparison',
+    ]);
+    // Per-solution figures name their solver.
+    expect(figures[3].title).toMatch(/— other \(/);
+    expect(figures[7].title).not.toBe(figures[8].title);
   });
 
   it('returns plain JSON, the same on every call', () => {
@@ -95,7 +109,7 @@ describe('1D figures', () => {
     expect(line.x).toEqual(rounded(grid.centres(0)));
     expect(line.y).toEqual(rounded(Array.from(grid.centres(0), (x) => Math.exp(-((x - 1.31) ** 2)))));
     expect(marker.x).toEqual([1.325]);
-    expect(figure.title).toBe('Effective fitness F(λ): exp(-(λ - 1.31)^2)');
+    expect(figure.title).toBe('Effective fitness F(λ), exp(-(λ - 1.31)^2)');
     expect(figure.layout.yaxis?.title?.text).toBe('F(λ)');
   });
 
