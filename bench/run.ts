@@ -7,15 +7,17 @@
 import { cpus } from 'node:os';
 
 import { benchFiniteVolume, type BenchRow } from './finite-volume.js';
+import { benchKinetic } from './kinetic.js';
+import { benchParticles } from './particles.js';
 import { benchRandom } from './random.js';
 import { benchSpectral } from './spectral.js';
 
 function printTable(title: string, rows: BenchRow[]): void {
   process.stdout.write(`\n${title}\n`);
-  process.stdout.write(`${'solver / scheme'.padEnd(36)}${'size'.padEnd(14)}${'µs/step'.padStart(12)}${'steps'.padStart(8)}\n`);
+  process.stdout.write(`${'solver / scheme'.padEnd(46)}${'size'.padEnd(14)}${'µs/step'.padStart(12)}${'steps'.padStart(8)}\n`);
   for (const row of rows) {
     process.stdout.write(
-      `${row.name.padEnd(36)}${row.size.padEnd(14)}${row.microsecondsPerStep.toFixed(1).padStart(12)}${String(row.steps).padStart(8)}\n`,
+      `${row.name.padEnd(46)}${row.size.padEnd(14)}${row.microsecondsPerStep.toFixed(1).padStart(12)}${String(row.steps).padStart(8)}\n`,
     );
   }
 }
@@ -26,6 +28,16 @@ function main(): void {
   process.stdout.write(`pbt-meanfield benchmarks${quick ? ' (quick)' : ''}: node ${process.version}, ${cpus().length} × ${cpu}\n`);
   printTable('Finite volume, time per step (per generation for G and T)', benchFiniteVolume(quick));
   printTable('Spectral, time per step (same problems)', benchSpectral(quick));
+  printTable('Kinetic (θ, λ), time per step (size n_θ × n_λ)', benchKinetic(quick));
+
+  process.stdout.write('\nParticles, full ridge system: ns per agent per step, against drawing the same normals alone\n');
+  process.stdout.write(`${'system'.padEnd(46)}${'size'.padEnd(22)}${'ns/agent·step'.padStart(14)}${'RNG floor'.padStart(12)}${'ratio'.padStart(8)}\n`);
+  for (const row of benchParticles(quick)) {
+    process.stdout.write(
+      `${row.name.padEnd(46)}${row.size.padEnd(22)}${row.nsPerAgentStep.toFixed(1).padStart(14)}` +
+        `${row.rngFloorNs.toFixed(1).padStart(12)}${(row.nsPerAgentStep / row.rngFloorNs).toFixed(2).padStart(8)}\n`,
+    );
+  }
 
   process.stdout.write('\nRandom numbers\n');
   for (const row of benchRandom()) process.stdout.write(`${row.name.padEnd(50)}${row.nsPerItem.toFixed(1).padStart(10)} ns\n`);
