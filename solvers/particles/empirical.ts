@@ -34,29 +34,32 @@ export function histogram(values: Float64Array, stride: number, axes: readonly n
   const counts = new Float64Array(grid.size);
   const domain = grid.domain;
   const periodic = domain.kind === 'torus';
-  const columns = grid.dim === 2 ? grid.shape[1] : 1;
+  const first = axes[0];
   let outside = 0;
 
-  for (let i = 0; i < rows; i++) {
-    let flat = 0;
-    let inside = true;
-    for (let k = 0; k < axes.length && inside; k++) {
-      const a = domain.lower[k];
-      const b = domain.upper[k];
-      let x = values[i * stride + axes[k]];
-      if (periodic) {
-        const period = b - a;
-        x = a + ((((x - a) % period) + period) % period);
-      }
-      const n = grid.shape[k];
-      let index = Math.floor((x - a) / grid.spacing[k]);
-      // The upper face belongs to the last cell, and rounding can give index n just below it.
-      if (index >= n && x <= b) index = n - 1;
-      if (!(index >= 0 && index < n)) inside = false;
-      else flat = k === 0 ? index * columns : flat + index;
+  if (grid.dim === 1) {
+    const a = domain.lower[0];
+    const b = domain.upper[0];
+    const n = grid.shape[0];
+    const inverseSpacing = 1 / grid.spacing[0];
+    for (let i = 0; i < rows; i++) {
+      const index = cellIndex(values[i * stride + first], a, b, n, inverseSpacing, periodic);
+      if (index < 0) outside++;
+      else counts[index] += 1;
     }
-    if (inside) counts[flat] += 1;
-    else outside++;
+  } else {
+    const second = axes[1];
+    const [a0, a1] = domain.lower;
+    const [b0, b1] = domain.upper;
+    const [n0, n1] = grid.shape;
+    const inverse0 = 1 / grid.spacing[0];
+    const inverse1 = 1 / grid.spacing[1];
+    for (let i = 0; i < rows; i++) {
+      const row = cellIndex(values[i * stride + first], a0, b0, n0, inverse0, periodic);
+      const column = cellIndex(values[i * stride + second], a1, b1, n1, inverse1, periodic);
+      if (row < 0 || column < 0) outside++;
+      else counts[row * n1 + column] += 1;
+    }
   }
 
   const scale = 1 / (rows * grid.cellVolume);
@@ -64,7 +67,23 @@ export function histogram(values: Float64Array, stride: number, axes: readonly n
   return { density: new Density(grid, counts), outside };
 }
 
-/** Mean of every column. */
+/**
+ * Returns the cell of x among n cells of [a, b], or −1 outside. On a torus x
+ * is wrapped into [a, b) first.
+ */
+function cellIndex(x: number, a: number, b: number, n: number, inverseSpacing: number, periodic: boolean): number {
+  if (periodic) {
+    const period = b - a;
+    x = a + ((((x - a) % period) + period) % period);
+  }
+  const index = Math.floor((x - a) * inverseSpacing);
+  if (index >= 0 && index < n) return index;
+  // The upper face belongs to the last cell, and rounding can give index n just below it.
+  if (index >= n && x <= b) return n - 1;
+  return -1;
+}
+
+/** Returns the mean of every column. */
 export function columnMeans(values: Float64Array, stride: number): Float64Array {
   const rows = values.length / stride;
   const means = new Float64Array(stride);
@@ -73,7 +92,7 @@ export function columnMeans(values: Float64Array, stride: number): Float64Array 
   return means;
 }
 
-/** Covariance matrix of the columns (normalised by N, the empirical measure's own covariance). */
+/** Returns the covariance matrix of the columns, normalised by N (the empirical measure's own covariance). */
 export function columnCovariance(values: Float64Array, stride: number): number[][] {
   const rows = values.length / stride;
   const means = columnMeans(values, stride);
@@ -94,7 +113,7 @@ export function columnCovariance(values: Float64Array, stride: number): number[]
   return covariance;
 }
 
-/** Column `axis` of every row, sorted increasingly. */
+/** Returns column `axis` of every row, sorted increasingly. */
 export function sortedColumn(values: Float64Array, stride: number, axis = 0): Float64Array {
   if (!Number.isInteger(axis) || axis < 0 || axis >= stride) {
     throw new RangeError(`sortedColumn: axis ${axis} is invalid for rows of ${stride} values`);

@@ -47,7 +47,7 @@ export function wrapIntoInterval(x: number, a: number, b: number): number {
   const period = b - a;
   let y = (x - a) % period;
   if (y < 0) y += period;
-  // (x − a) % period can round up to period itself for x just below a.
+  // Adding the period to a tiny negative remainder can round to the period itself.
   return y >= period ? a : a + y;
 }
 

@@ -42,8 +42,8 @@ export class ReducedParticleSystem extends Population {
   readonly gamma: number;
   readonly q: number;
   readonly evaluationNoise: number;
-  /** log F(λ_i) without noise, updated when an agent's λ changes. */
-  private readonly logFitness: Float64Array;
+  /** F(λ_i) without noise, updated when an agent's λ changes. */
+  private readonly fitnessValues: Float64Array;
   private readonly point: number[];
   private readonly blockNormals: Float64Array;
 
@@ -77,8 +77,8 @@ export class ReducedParticleSystem extends Population {
     this.evaluationNoise = noise;
 
     this.point = new Array<number>(this.lambdaDim).fill(0);
-    this.logFitness = new Float64Array(this.agents);
-    for (let i = 0; i < this.agents; i++) this.logFitness[i] = this.evaluate(i);
+    this.fitnessValues = new Float64Array(this.agents);
+    for (let i = 0; i < this.agents; i++) this.fitnessValues[i] = this.evaluate(i);
     this.blockNormals = new Float64Array(noise > 0 ? Math.min(this.blocks.blockSize, this.agents) : 0);
   }
 
@@ -95,7 +95,14 @@ export class ReducedParticleSystem extends Population {
     if (!(dt > 0) || !Number.isFinite(dt)) throw new RangeError(`ReducedParticleSystem.step: dt = ${dt}; expected a finite dt > 0`);
     const probability = this.form === 'rate' ? -Math.expm1(-this.gamma * dt) : 1;
     let replaced = 0;
-    if (probability > 0) {
+    if (probability > 0 && this.form !== 'truncation' && this.selectsOnExactFitness()) {
+      // Weights ∝ F need no logarithms: the alias table takes F itself.
+      this.weights.set(this.fitnessValues);
+      this.buildAliasTable();
+      this.forEachBlock((block, start, end) => {
+        replaced += this.selectByRate(block, start, end, probability);
+      });
+    } else if (probability > 0) {
       this.evaluateAll();
       this.estimateFitness();
       if (this.form === 'truncation') {
@@ -118,30 +125,38 @@ export class ReducedParticleSystem extends Population {
     this.finishLambda();
 
     for (let i = 0; i < this.agents; i++) {
-      if (this.parentIndex[i] >= 0) this.logFitness[i] = this.evaluate(i);
+      if (this.parentIndex[i] >= 0) this.fitnessValues[i] = this.evaluate(i);
     }
     this.selectionCount += replaced;
     this.stepCount++;
     this.time += dt;
   }
 
-  /** This step's log evaluations: log F, plus noise drawn per block (one normal per agent). */
+  /** Returns whether selection uses F itself (raw estimates without evaluation noise); throws when every F is 0. */
+  private selectsOnExactFitness(): boolean {
+    if (this.estimator.options.kind !== 'raw' || this.evaluationNoise > 0) return false;
+    for (let i = 0; i < this.agents; i++) if (this.fitnessValues[i] > 0) return true;
+    throw new RangeError('particles: every agent has fitness 0, so selection is undefined; check F on the domain');
+  }
+
+  /** Writes this step's log evaluations: log F, plus noise drawn per block (one normal per agent). */
   private evaluateAll(): void {
     const s = this.evaluationNoise;
+    const values = this.fitnessValues;
     if (s === 0) {
-      this.logEvaluations.set(this.logFitness);
+      for (let i = 0; i < this.agents; i++) this.logEvaluations[i] = Math.log(values[i]);
       return;
     }
     const normals = this.blockNormals;
     this.forEachBlock((block, start, end) => {
       this.draws[block].normals(normals, 0, end - start);
       for (let i = start; i < end; i++) {
-        this.logEvaluations[i] = this.logFitness[i] + s * normals[i - start] - 0.5 * s * s;
+        this.logEvaluations[i] = Math.log(values[i]) + s * normals[i - start] - 0.5 * s * s;
       }
     });
   }
 
-  /** log F(λ_i), checked to be F finite and ≥ 0. */
+  /** Evaluates F(λ_i) and checks that it is finite and ≥ 0. */
   private evaluate(agent: number): number {
     const m = this.lambdaDim;
     const lambda = this.lambda;
@@ -150,7 +165,7 @@ export class ReducedParticleSystem extends Population {
     if (!(value >= 0) || value === Infinity) {
       throw new ConfigError('fitness', `F(λ = ${this.point.join(', ')}) = ${value}; F must be finite and ≥ 0 on the domain`);
     }
-    return Math.log(value);
+    return value;
   }
 }
 

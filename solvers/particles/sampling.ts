@@ -8,6 +8,9 @@ import { ConfigError } from '../../src/model/errors.js';
 import { AliasTable } from '../../src/random/index.js';
 import { asRandomSource, type ParticleDraws } from './blocks.js';
 
+/** Relative size of the negative round-off accepted in a density (as the invariant checks accept). */
+const NEGATIVE_TOLERANCE = 1e-12;
+
 /** A law of λ ∈ R^m that agents can be drawn from. */
 export interface LambdaSampler {
   readonly dim: number;
@@ -28,23 +31,35 @@ export class DensitySampler implements LambdaSampler {
   private readonly spacing: Float64Array;
   private readonly columns: number;
 
-  /** Throws ConfigError when a cell average is negative or non-finite, or all are zero. */
+  /**
+   * Throws ConfigError when a cell average is non-finite or below
+   * −1e-12·max, or when none is positive. Values between −1e-12·max and 0,
+   * the round-off that FFT-based solvers leave, are sampled as 0.
+   */
   constructor(density: Density, field = 'initial') {
     const values = density.values;
+    let max = 0;
     for (let c = 0; c < values.length; c++) {
       const v = values[c];
-      if (!(v >= 0) || v === Infinity) {
-        throw new ConfigError(field, `the density is ${v} in cell ${c}; a density to sample from must be finite and ≥ 0`);
+      if (!Number.isFinite(v)) {
+        throw new ConfigError(field, `the density is ${v} in cell ${c}; a density to sample from must be finite`);
       }
+      if (v > max) max = v;
     }
-    let positive = false;
-    for (let c = 0; c < values.length && !positive; c++) positive = values[c] > 0;
-    if (!positive) throw new ConfigError(field, 'the density is zero in every cell; there is nothing to sample from');
+    if (max === 0) throw new ConfigError(field, 'the density has no positive cell; there is nothing to sample from');
+    const weights = new Float64Array(values.length);
+    for (let c = 0; c < values.length; c++) {
+      const v = values[c];
+      if (v < -NEGATIVE_TOLERANCE * max) {
+        throw new ConfigError(field, `the density is ${v} in cell ${c}; a density to sample from must be ≥ 0`);
+      }
+      weights[c] = Math.max(v, 0);
+    }
 
     const grid = density.grid;
     this.dim = grid.dim;
     // Every cell has the same volume, so cell masses are proportional to the averages.
-    this.table = new AliasTable(values);
+    this.table = new AliasTable(weights);
     this.lower = Float64Array.from(grid.domain.lower);
     this.upper = Float64Array.from(grid.domain.upper);
     this.spacing = Float64Array.from(grid.spacing);

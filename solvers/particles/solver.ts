@@ -69,6 +69,9 @@ function schemeName(form: EquationForm, requested: string | undefined): string {
 function timeStep(problem: ParticleProblem, options: ParticleSolveOptions): number {
   // A map advances one generation per step, as in the finite-volume solver.
   if (problem.form !== 'SM') return 1;
+  if (!(problem.gamma > 0) || !Number.isFinite(problem.gamma)) {
+    throw new ConfigError('gamma', `${problem.gamma} is invalid; the selection rate γ must be finite and > 0`);
+  }
   // γΔt = 0.01 keeps the first-order bias of the stepped selection near 0.5% of the change per unit time.
   const dt = options.dt ?? 0.01 / problem.gamma;
   if (!(dt > 0) || !Number.isFinite(dt)) throw new RangeError(`particles: dt = ${dt}; the time step must be finite and > 0`);
@@ -167,6 +170,7 @@ function runParticles(
   let step = 0;
   let dtMin = Infinity;
   let dtMax = 0;
+  let latest = initial;
   const info: StepInfo = { step, time, dt, endTime, grid, values: initial.values };
   for (const target of times) {
     const start = time;
@@ -182,17 +186,18 @@ function runParticles(
       time = k === count ? target : start + k * h;
       dtMin = Math.min(dtMin, h);
       dtMax = Math.max(dtMax, h);
+      // The last step of an interval is always recorded, so `latest` is the state at the output time.
       const record = step % traceStride === 0 || k === count;
       if (stepObservers.length > 0 || record) {
-        const density = observe(time, step, record);
+        latest = observe(time, step, record);
         info.step = step;
         info.time = time;
         info.dt = h;
-        info.values = density.values;
+        info.values = latest.values;
         for (const observer of stepObservers) observer.step?.(info);
       }
     }
-    const snapshot: Snapshot = { time, step, density: observe(time, step, false) };
+    const snapshot: Snapshot = { time, step, density: latest.clone() };
     snapshots.push(snapshot);
     for (const observer of observers) observer.snapshot?.(snapshot);
   }
