@@ -37,7 +37,7 @@ export const DIRECT_REGRESSION_LIMIT = 512;
 /** Kernel truncation radius in bandwidths: exp(−25/2) ≈ 3.7e-6 of the peak is dropped. */
 const KERNEL_RADIUS = 5;
 
-/** Bins per bandwidth: at spacing h/16 binning changed the estimate by less than 1e-3 relative in the tests. */
+/** Bins per bandwidth: at spacing h/16 binning changed the estimate by less than 1e-4 relative in the tests. */
 const BINS_PER_BANDWIDTH = 16;
 
 /** Largest number of bin points: per axis in 2D, in total in 1D. Above it the bins are coarser than h/16. */

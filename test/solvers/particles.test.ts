@@ -89,11 +89,16 @@ describe('ParticleSystem step', () => {
 
   function scriptedDraws(): ScriptedDraws {
     // The selection probability is 1 − e^{−0.1} ≈ 0.095, and the decision uniforms come
-    // first: 0.5 keeps agent 0, 0.05 replaces agent 1, 0.9 keeps agent 2. Agent 1 then
-    // draws (2 + 1e-9)/3 for its parent, which is column 2 of the alias table with a
-    // coin of 3e-9, below every positive threshold: parent 2. Its mutation normal 0.6
-    // moves λ to 0.95 + 0.12 = 1.07, reflected to 0.93. Then the block's six EM normals.
-    return new ScriptedDraws([0.5, 0.05, 0.9, (2 + 1e-9) / 3], [0.6, 0.1, -0.2, 0.3, 0.4, -0.5, 0.6]);
+    // first: 0.05 replaces agent 0, 0.5 keeps agent 1, 0.02 replaces agent 2. A parent
+    // uniform (j + 1e-9)/3 is column j of the alias table with a coin of 3e-9, below
+    // every positive threshold, so it picks parent j. Agent 0 takes parent 2, and its
+    // mutation normal 0.6 moves λ to 0.95 + 0.12 = 1.07, reflected to 0.93. Agent 2
+    // takes parent 0 as it stood before the step: λ = 0.1 − 0.2·0.25 = 0.05 and agent
+    // 0's old θ. Then the block's six EM normals.
+    return new ScriptedDraws(
+      [0.05, 0.5, 0.02, (2 + 1e-9) / 3, (0 + 1e-9) / 3],
+      [0.6, -0.25, 0.1, -0.2, 0.3, 0.4, -0.5, 0.6],
+    );
   }
 
   /** θ_s − h((1 + λ)θ_s − u) + sqrt(2Th)ξ, written out by hand. */
@@ -101,9 +106,9 @@ describe('ParticleSystem step', () => {
     const amplitude = Math.sqrt(2 * temperature * h);
     const xi = [0.1, -0.2, 0.3, 0.4, -0.5, 0.6];
     const rows = [
-      { source: 0, lambda: 0.1 },
       { source: 2, lambda: 0.93 },
-      { source: 2, lambda: 0.95 },
+      { source: 1, lambda: 0.5 },
+      { source: 0, lambda: 0.05 },
     ];
     return rows.flatMap(({ source, lambda }, i) =>
       [0, 1].map((k) => {
@@ -119,17 +124,17 @@ describe('ParticleSystem step', () => {
     system.step(dt);
     // toBeCloseTo(…, 14) allows 5e-15: the code groups the same terms differently,
     // which moves the last bits.
-    expect(Array.from(system.parents)).toEqual([-1, 2, -1]);
+    expect(Array.from(system.parents)).toEqual([2, -1, 0]);
     const lambda = Array.from(system.lambda);
-    expect(lambda[0]).toBe(0.1);
-    expect(lambda[1]).toBeCloseTo(0.93, 14);
-    expect(lambda[2]).toBe(0.95);
+    expect(lambda[0]).toBeCloseTo(0.93, 14);
+    expect(lambda[1]).toBe(0.5);
+    expect(lambda[2]).toBeCloseTo(0.05, 14);
     const expected = expectedTheta();
     Array.from(system.theta).forEach((value, j) => expect(value).toBeCloseTo(expected[j], 14));
     expect(draws.uniformQueue).toHaveLength(0);
     expect(draws.normalQueue).toHaveLength(0);
     expect(system.time).toBe(dt);
-    expect(system.selectionCount).toBe(1);
+    expect(system.selectionCount).toBe(2);
   });
 
   it('matches the hand-computed update (expression model)', () => {
@@ -144,7 +149,7 @@ describe('ParticleSystem step', () => {
     const system = scriptedSystem(model, draws);
     system.step(dt);
     // Tolerance 5e-15, as for the ridge model: the same formula, rounded differently.
-    expect(Array.from(system.parents)).toEqual([-1, 2, -1]);
+    expect(Array.from(system.parents)).toEqual([2, -1, 0]);
     const expected = expectedTheta();
     Array.from(system.theta).forEach((value, j) => expect(value).toBeCloseTo(expected[j], 14));
     expect(draws.normalQueue).toHaveLength(0);
@@ -345,9 +350,10 @@ describe('mutation rules', () => {
 });
 
 describe('fitness estimates', () => {
-  it('binned kernel regression matches the pairwise sums within 1e-3', () => {
+  it('binned kernel regression matches pairwise sums', () => {
     // Linear binning at spacing h/16 and linear interpolation back change the
-    // estimate by O((spacing/h)²); 1e-3 relative is the stated accuracy.
+    // estimate by O((spacing/h)²). The tolerance is 1e-4 relative; the observed
+    // worst cases were 7e-6 in 1D and 4e-5 in 2D.
     const count = 2000;
     const points = new Float64Array(count);
     const logValues = new Float64Array(count);
@@ -363,7 +369,23 @@ describe('fitness estimates', () => {
       binnedKernelRegression(points, logValues, 1, bandwidth, space, binned);
       let worst = 0;
       for (let i = 0; i < count; i++) worst = Math.max(worst, Math.abs(Math.expm1(binned[i] - direct[i])));
-      expect(worst).toBeLessThan(1e-3);
+      expect(worst).toBeLessThan(1e-4);
+    }
+
+    const plane = new Float64Array(2 * count);
+    for (let i = 0; i < count; i++) {
+      plane[2 * i] = points[i];
+      plane[2 * i + 1] = 0.4 + 0.25 * Math.sin(i * 0.91 + 1);
+    }
+    for (const space of [new Box([0, 0], [1, 1]), new Torus([0, 0], [1, 1])]) {
+      const bandwidth = silvermanBandwidth(plane, 2);
+      const direct = new Float64Array(count);
+      const binned = new Float64Array(count);
+      directKernelRegression(plane, logValues, 2, bandwidth, space, direct);
+      binnedKernelRegression(plane, logValues, 2, bandwidth, space, binned);
+      let worst = 0;
+      for (let i = 0; i < count; i++) worst = Math.max(worst, Math.abs(Math.expm1(binned[i] - direct[i])));
+      expect(worst).toBeLessThan(1e-4);
     }
   });
 
