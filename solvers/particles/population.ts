@@ -108,7 +108,9 @@ export abstract class Population {
     this.lambdaCurrent = new Float64Array(size);
     this.lambdaNext = new Float64Array(size);
     const initialSampler = this.initialiseLambda(options.initialLambda);
-    const prior = options.resampleFrom ? new DensitySampler(checkDensityDomain(options.resampleFrom, this.domain, 'resampleFrom'), 'resampleFrom') : initialSampler;
+    const prior = options.resampleFrom
+      ? new DensitySampler(checkDensityDomain(options.resampleFrom, this.domain, 'resampleFrom'), 'resampleFrom')
+      : initialSampler;
     this.mutation = makeLambdaMutation(options.kernel, this.domain, prior);
     this.estimator = new FitnessEstimator(options.fitnessEstimate ?? { kind: 'raw' }, particles, this.domain);
 
@@ -129,7 +131,7 @@ export abstract class Population {
     return this.parentIndex;
   }
 
-  /** Histogram of λ on a grid of Λ. */
+  /** Histogram of λ on a grid of Λ; agents outside the grid's box are left out of its mass. */
   lambdaHistogram(grid: CellGrid): Density {
     if (grid.dim !== this.lambdaDim) {
       throw new RangeError(`lambdaHistogram: the grid is ${grid.dim}D but λ has ${this.lambdaDim} coordinates`);

@@ -614,7 +614,8 @@ describe('particles solver', () => {
 
 describe('two hyperparameters', () => {
   it('full system on a torus keeps λ inside', () => {
-    // λ ∈ [0, 1)² on a torus with wrapped mutation, θ ∈ R², σ depending on λ.
+    // λ ∈ [0, 1)² on a torus with wrapped mutation, θ ∈ R², σ depending on λ, and
+    // selection on the kernel-regression estimate of F (binned, since N > 512).
     const torus = new Torus([0, 0], [1, 1]);
     const grid = new CellGrid(torus, [8, 8]);
     const system = new ParticleSystem({
@@ -632,6 +633,7 @@ describe('two hyperparameters', () => {
       epsilon: 0.5,
       kernel: { kind: 'gaussian', std: [0.3, 0.3], boundary: 'wrap' },
       initialLambda: new Density(grid, new Float64Array(64).fill(1)),
+      fitnessEstimate: { kind: 'kernel-regression' },
       seed: 1,
     });
     for (let k = 0; k < 20; k++) system.step(0.05);
