@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 
 import '../../solvers/finite-volume/index.js';
 import '../../solvers/spectral/index.js';
+import '../../solvers/particles/index.js';
 import { ConfigError, ExpressionError, StepSizeError } from '../model/errors.js';
 import { createLogger, type LogLevel } from '../model/logger.js';
 import { runCommand } from './run.js';

@@ -8,7 +8,7 @@ import { ConfigError, InvariantError, NonFiniteError, StepSizeError } from '../m
 import type { Logger } from '../model/logger.js';
 import type { Observer } from '../model/observer.js';
 import { InvariantObserver, ProgressObserver } from '../model/observers.js';
-import { getSolver, type Solution } from '../model/solver.js';
+import { getSolver, type Solution, type SolveOptions } from '../model/solver.js';
 import { renderReport } from '../report/html.js';
 import { ProgressBar } from './progress.js';
 
@@ -99,7 +99,11 @@ export async function runCommand(options: RunCommandOptions): Promise<RunResult>
       logger.debug(`solver[${index}]: ${choice.name}, scheme ${choice.scheme ?? 'default'}, dt ${choice.dt ?? 'default'}`);
       try {
         const solution = solveWithContext(index, choice.name, () =>
-          solver.solve(problem, { scheme: choice.scheme, dt: choice.dt, logger }, observers),
+          solver.solve(
+            problem,
+            { scheme: choice.scheme, dt: choice.dt, logger, particles: choice.particles, seed: config.seed } as SolveOptions,
+            observers,
+          ),
         );
         solutions.push(solution);
         logger.info(

@@ -87,6 +87,8 @@ export interface SolverChoice {
   name: string;
   scheme?: string;
   dt?: number;
+  /** Population size N of the `particles` solver; the run's `seed` seeds it. */
+  particles?: number;
 }
 
 export interface OutputConfig {

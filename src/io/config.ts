@@ -127,9 +127,13 @@ function isMapForm(form: EquationForm): boolean {
  * (reported with line and column) or an invalid value is a ConfigError.
  */
 export async function loadConfig(path: string): Promise<ResolvedConfig> {
-  let text: string;
+  return parseConfigText(await readConfigText(path), path);
+}
+
+/** Reads a config file as text. A missing, unreadable or folder path is a ConfigError. */
+export async function readConfigText(path: string): Promise<string> {
   try {
-    text = await readFile(path, 'utf8');
+    return await readFile(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new ConfigError(path, 'config file not found; check the path');
@@ -137,7 +141,6 @@ export async function loadConfig(path: string): Promise<ResolvedConfig> {
     if (code === 'EACCES') throw new ConfigError(path, 'config file is not readable (permission denied)');
     throw error;
   }
-  return parseConfigText(text, path);
 }
 
 /** Parses JSON text and validates it; `source` names the text in error messages. */
@@ -146,7 +149,7 @@ export function parseConfigText(text: string, source: string): ResolvedConfig {
 }
 
 /** JSON.parse with the error position converted to line and column. */
-function parseJson(text: string, source: string): unknown {
+export function parseJson(text: string, source: string): unknown {
   const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
   try {
     return JSON.parse(body);
@@ -173,6 +176,13 @@ function parseJson(text: string, source: string): unknown {
 export function parseConfig(object: unknown, source: string): ResolvedConfig {
   const v = new JsonValidator(source);
   const root = v.object('', object);
+  if (root.form === 'kinetic') {
+    throw v.error(
+      'form',
+      'form "kinetic" describes the joint density f(θ, λ) and is not a Problem of this function; ' +
+        'load it with loadRunConfig or parseKineticConfig from src/io/kinetic-config.ts',
+    );
+  }
   const form = v.choice('form', root.form, EQUATION_FORMS);
   checkTopLevelKeys(v, root, form);
 
@@ -200,7 +210,7 @@ export function parseConfig(object: unknown, source: string): ResolvedConfig {
   };
   parseFormSections(v, root, config);
   config.initial = parseInitial(v, root.initial, domain, size);
-  config.times = parseTimes(v, root.times, form);
+  config.times = parseTimes(v, root.times, isMapForm(form));
   config.solver = parseSolvers(v, root.solver, form);
   if (root.seed !== undefined) config.seed = v.number('seed', root.seed, { integer: true, min: 0 });
   if (root.output !== undefined) config.output = parseOutput(v, root.output);
@@ -242,7 +252,7 @@ function checkTopLevelKeys(v: JsonValidator, root: JsonObject, form: EquationFor
   v.keys('', root, allowed, misplaced);
 }
 
-function parseDomain(v: JsonValidator, value: unknown): DomainConfig {
+export function parseDomain(v: JsonValidator, value: unknown): DomainConfig {
   const domain = v.object('domain', value);
   v.keys('domain', domain, ['kind', 'lower', 'upper', 'labels']);
   const kind = v.choice('domain.kind', domain.kind, ['box', 'torus'] as const);
@@ -265,7 +275,7 @@ function parseDomain(v: JsonValidator, value: unknown): DomainConfig {
   return { kind, lower, upper, labels };
 }
 
-function parseCells(v: JsonValidator, value: unknown, dim: number): number[] {
+export function parseCells(v: JsonValidator, value: unknown, dim: number): number[] {
   const grid = v.object('grid', value);
   v.keys('grid', grid, ['cells']);
   const cells = v.numberOrNumbers('grid.cells', grid.cells, dim, { integer: true, min: 2 });
@@ -312,7 +322,7 @@ function parseReplicatorSections(v: JsonValidator, root: JsonObject, config: Res
   config.nu = v.number('nu', root.nu, { min: 0 });
 }
 
-function parseParameters(v: JsonValidator, path: string, value: unknown): Record<string, number> {
+export function parseParameters(v: JsonValidator, path: string, value: unknown): Record<string, number> {
   return value === undefined ? {} : v.numberRecord(path, value);
 }
 
@@ -392,7 +402,7 @@ function parseFitness(v: JsonValidator, path: string, value: unknown, domain: Do
   }
 }
 
-function parseMutation(v: JsonValidator, value: unknown, domain: DomainConfig): MutationConfig {
+export function parseMutation(v: JsonValidator, value: unknown, domain: DomainConfig): MutationConfig {
   const mutation = v.object('mutation', value);
   v.keys('mutation', mutation, ['kind', 'std', 'boundary', 'coordinates']);
   if (mutation.kind !== undefined) v.choice('mutation.kind', mutation.kind, ['gaussian'] as const);
@@ -417,7 +427,7 @@ function parseMutation(v: JsonValidator, value: unknown, domain: DomainConfig): 
   return { kind: 'gaussian', std, boundary, coordinates };
 }
 
-function parseInitial(v: JsonValidator, value: unknown, domain: DomainConfig, size: number): InitialConfig {
+export function parseInitial(v: JsonValidator, value: unknown, domain: DomainConfig, size: number): InitialConfig {
   const initial = v.object('initial', value);
   const kind = v.choice('initial.kind', initial.kind, Object.keys(INITIAL_KEYS) as InitialConfig['kind'][]);
   v.keys('initial', initial, INITIAL_KEYS[kind]);
@@ -461,8 +471,8 @@ function parseInitial(v: JsonValidator, value: unknown, domain: DomainConfig, si
   }
 }
 
-function parseTimes(v: JsonValidator, value: unknown, form: EquationForm): number[] {
-  const integer = isMapForm(form);
+/** Parses `times`: positive increasing times, or generation counts when `integer` (the maps G and T). */
+export function parseTimes(v: JsonValidator, value: unknown, integer: boolean): number[] {
   const unit = integer ? 'generation counts (integers ≥ 1)' : 'times > 0';
 
   if (Array.isArray(value)) {
@@ -496,7 +506,7 @@ function parseTimes(v: JsonValidator, value: unknown, form: EquationForm): numbe
 
 function parseSolverChoice(v: JsonValidator, path: string, value: unknown, form: EquationForm): SolverChoice {
   const section = v.object(path, value);
-  v.keys(path, section, ['name', 'scheme', 'dt']);
+  v.keys(path, section, ['name', 'scheme', 'dt', 'particles']);
   const choice: SolverChoice = {
     name: section.name === undefined ? DEFAULT_SOLVER : v.string(joinPath(path, 'name'), section.name, { nonEmpty: true }),
   };
@@ -506,6 +516,12 @@ function parseSolverChoice(v: JsonValidator, path: string, value: unknown, form:
       throw v.error(joinPath(path, 'dt'), `not used by form "${form}", because a map advances one generation per step; remove the key`);
     }
     choice.dt = v.number(joinPath(path, 'dt'), section.dt, { above: 0 });
+  }
+  if (section.particles !== undefined) {
+    if (choice.name !== 'particles') {
+      throw v.error(joinPath(path, 'particles'), `only used by the "particles" solver, not "${choice.name}"; remove the key`);
+    }
+    choice.particles = v.number(joinPath(path, 'particles'), section.particles, { integer: true, min: 2 });
   }
   return choice;
 }
@@ -517,7 +533,7 @@ function parseSolvers(v: JsonValidator, value: unknown, form: EquationForm): Sol
   return value.map((item, i) => parseSolverChoice(v, joinPath('solver', i), item, form));
 }
 
-function parseOutput(v: JsonValidator, value: unknown): OutputConfig {
+export function parseOutput(v: JsonValidator, value: unknown): OutputConfig {
   const output = v.object('output', value);
   v.keys('output', output, ['csv', 'npy']);
   return {

@@ -76,6 +76,16 @@ describe('pbt-mf run', () => {
     expect(existsSync(join(out, 'snapshots-finite-volume.csv'))).toBe(true);
   });
 
+  it('runs the particle solver beside finite volume', async () => {
+    const out = join(workspace, 'particles-run');
+    const config = { ...baseConfig(), solver: [{ name: 'finite-volume' }, { name: 'particles', particles: 500 }], seed: 3 };
+    const io = capture();
+    expect(await runCli(['run', writeConfig(config), '--out', out, '--no-report'], io.streams), io.stderr).toBe(0);
+    expect(existsSync(join(out, 'snapshots-particles.json'))).toBe(true);
+    const metadata = JSON.parse(readFileSync(join(out, 'metadata.json'), 'utf8'));
+    expect(JSON.stringify(metadata)).toContain('"particles":500');
+  });
+
   it('refuses to overwrite a non-empty folder without --overwrite', async () => {
     const out = join(workspace, 'twice');
     const path = writeConfig(baseConfig());
@@ -126,6 +136,7 @@ describe('pbt-mf run', () => {
     ['one grid cell', (c) => ({ ...c, grid: { cells: 1 } }), /cells/],
     ['q for SM', (c) => ({ ...c, q: 0.2 }), /\bq\b/],
     ['an unknown solver', (c) => ({ ...c, solver: { name: 'magic' } }), /magic/],
+    ['particles for finite volume', (c) => ({ ...c, solver: { name: 'finite-volume', particles: 10 } }), /solver\.particles/],
     ['a step above the positivity bound', (c) => ({ ...c, solver: { name: 'finite-volume', dt: 5 } }), /bound/],
     ['invalid JSON', () => '{ "name": ', /JSON/],
   ];
