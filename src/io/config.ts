@@ -179,8 +179,8 @@ export function parseConfig(object: unknown, source: string): ResolvedConfig {
   if (root.form === 'kinetic') {
     throw v.error(
       'form',
-      'form "kinetic" describes the joint density f(θ, λ) and is not a Problem of this function; ' +
-        'load it with loadRunConfig or parseKineticConfig from src/io/kinetic-config.ts',
+      'form "kinetic" describes the joint density f(θ, λ), which is not a Problem; ' +
+        'parse it with parseKineticConfig or parseRunConfig, or load it with loadRunConfig',
     );
   }
   const form = v.choice('form', root.form, EQUATION_FORMS);
