@@ -1,15 +1,18 @@
 /**
- * `pbt-mf figures`: rebuilds the report figures of a finished run from the
- * files in its folder and exports them as SVG, PNG or PDF.
+ * `pbt-mf figures`: exports the report figures of a finished run as SVG,
+ * PNG or PDF.
  *
- * The figures are rebuilt, not read from report.html: config.json gives the
- * problem (grid, fitness, initial density), metadata.json lists the solvers
- * in their order, and each solver's snapshots-<label>.json and
+ * A run folder that contains figures.json (the report's figure specs, a
+ * JSON array) is exported from that file. Otherwise the figures of an SM,
+ * RM, G or T run are rebuilt from its files: config.json gives the problem
+ * (grid, fitness, initial density), metadata.json lists the solvers in
+ * their order, and each solver's snapshots-<label>.json and
  * trace-<label>.csv give its snapshots and per-step trace. Both files store
  * every number in JavaScript's shortest round-trip form, so the rebuilt
- * figures equal those of the report. A run written without CSV files has no
- * trace file, and its mean and invariant figures then use one point per
- * snapshot, and their titles note this.
+ * figures equal those of the report. A run written without CSV files has
+ * no trace file, and its mean and invariant figures then use one point per
+ * snapshot, and their titles note this. The figures of a kinetic run
+ * (config form "kinetic") are not rebuilt, so such a run needs figures.json.
  */
 import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -40,15 +43,17 @@ import type { FigureSpec } from '../report/spec.js';
 
 export const FIGURES_HELP = `pbt-mf figures <run-folder> [options]
 
-Rebuilds the figures of a run folder written by pbt-mf run (from config.json,
-metadata.json, snapshots-<solver>.json and trace-<solver>.csv) and exports
-them as static files <out>/<figure id>.<format> for a paper. Figures are
-drawn by plotly in a headless Chromium: ${DEFAULT_CHROMIUM_PATH}, or the
-executable named by ${CHROMIUM_PATH_VARIABLE}. On Debian, install it with
+Exports the report figures of a run folder written by pbt-mf run as static
+files <out>/<figure id>.<format> for a paper. The figures come from the
+folder's figures.json when it has one, and are otherwise rebuilt from
+config.json, metadata.json, snapshots-<solver>.json and trace-<solver>.csv
+(kinetic runs need figures.json). Figures are drawn by plotly in a headless
+Chromium: ${DEFAULT_CHROMIUM_PATH}, or the executable named by
+${CHROMIUM_PATH_VARIABLE}. On Debian, install it with
 "apt-get install chromium fonts-dejavu-core".
 
-Figure ids: density, snapshots, mean, fitness, invariants, and comparison
-when the run has several solvers.
+Figure ids are those of the report, such as density, snapshots, mean,
+fitness and invariants; an unknown id lists the ids of the run.
 
 Options:
   --out DIR          output folder (default: <run-folder>/figures); created
@@ -141,9 +146,31 @@ function selectFigures(specs: readonly FigureSpec[], ids: readonly string[] | un
 // ---------------------------------------------------------------------------
 // Reading a run folder
 
-/** Rebuilds the report figures of a run folder. */
+/** Name of the optional file of a run folder that stores the report's figure specs. */
+export const FIGURES_FILE = 'figures.json';
+
+/**
+ * Returns the report figures of a run folder: the specs in figures.json when
+ * the folder has that file, else the figures rebuilt from the solutions.
+ */
 export async function loadRunFigures(folder: string): Promise<FigureSpec[]> {
+  await checkRunFolder(folder);
+  const stored = await readOptionalRunFile(folder, FIGURES_FILE);
+  if (stored !== undefined) return parseFigures(stored, join(folder, FIGURES_FILE));
   return buildFigures(await loadRunSolutions(folder));
+}
+
+/** Checks that figures.json is a non-empty array of specs with an id, a data array and a layout object. */
+function parseFigures(text: string, path: string): FigureSpec[] {
+  const figures = parseJsonFile(text, path);
+  if (!Array.isArray(figures) || figures.length === 0) {
+    throw new ConfigError(path, 'expected a non-empty JSON array of figure specs {id, title, data, layout}');
+  }
+  figures.forEach((figure, i) => {
+    const valid = isObject(figure) && typeof figure.id === 'string' && Array.isArray(figure.data) && isObject(figure.layout);
+    if (!valid) throw new ConfigError(`${path}: [${i}]`, 'expected a figure spec with a string id, a data array and a layout object');
+  });
+  return figures as FigureSpec[];
 }
 
 /**
@@ -154,7 +181,18 @@ export async function loadRunFigures(folder: string): Promise<FigureSpec[]> {
  */
 export async function loadRunSolutions(folder: string): Promise<Solution[]> {
   await checkRunFolder(folder);
-  const config = parseConfigText(await readRunFile(folder, 'config.json'), join(folder, 'config.json'));
+  const configPath = join(folder, 'config.json');
+  const configText = await readRunFile(folder, 'config.json');
+  const form = (parseJsonFile(configText, configPath) as { form?: unknown } | null)?.form;
+  // NOTE: until pbt-mf run writes figures.json, the figures of kinetic runs cannot be exported.
+  if (form === 'kinetic') {
+    throw new ConfigError(
+      folder,
+      `is a kinetic run, whose figures are not rebuilt from its files, and it has no ${FIGURES_FILE} ` +
+        "(the report's figure specs) to export them from",
+    );
+  }
+  const config = parseConfigText(configText, configPath);
   const problem = buildProblem(config);
   const records = parseMetadata(await readRunFile(folder, 'metadata.json'), join(folder, 'metadata.json'));
 
@@ -204,7 +242,7 @@ function parseJsonFile(text: string, path: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new ConfigError(path, `invalid JSON (${(error as Error).message}); the file is damaged, so run its config.json again with pbt-mf run`);
+    throw new ConfigError(path, `invalid JSON (${(error as Error).message}); the file is damaged, so write the run again with pbt-mf run`);
   }
 }
 

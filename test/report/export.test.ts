@@ -1,11 +1,11 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import '../../solvers/finite-volume/index.js';
 import '../../solvers/spectral/index.js';
-import { figuresCommand, loadRunFigures, loadRunSolutions, parseFiguresArgs } from '../../src/cli/figures.js';
+import { FIGURES_FILE, figuresCommand, loadRunFigures, loadRunSolutions, parseFiguresArgs } from '../../src/cli/figures.js';
 import { runCommand } from '../../src/cli/run.js';
 import { silentLogger } from '../../src/model/logger.js';
 import {
@@ -344,6 +344,29 @@ describe('pbt-mf figures', () => {
     await runCommand({ config: join(workspace, 'config.json'), out: empty, overwrite: false, report: false, progress: false, logger: silentLogger });
     rmSync(join(empty, 'snapshots-spectral.json'));
     await expect(loadRunFigures(empty)).rejects.toThrow(/snapshots-spectral\.json: file not found/);
+  });
+
+  it('prefers the specs in figures.json', async () => {
+    const stored = join(workspace, 'stored-figures');
+    cpSync(folder, stored, { recursive: true });
+    const specs = await loadRunFigures(folder);
+    const renamed = specs.map((spec) => ({ ...spec, id: `stored-${spec.id}` }));
+    writeFileSync(join(stored, FIGURES_FILE), JSON.stringify(renamed));
+    expect((await loadRunFigures(stored)).map((s) => s.id)).toEqual(renamed.map((s) => s.id));
+  });
+
+  it('rejects an invalid figures.json', async () => {
+    const broken = join(workspace, 'broken-figures');
+    cpSync(folder, broken, { recursive: true });
+    writeFileSync(join(broken, FIGURES_FILE), JSON.stringify([{ id: 'mean' }]));
+    await expect(loadRunFigures(broken)).rejects.toThrow(/figures\.json: \[0\]: expected a figure spec/);
+  });
+
+  it('needs figures.json for a kinetic run', async () => {
+    const kinetic = join(workspace, 'kinetic-run');
+    mkdirSync(kinetic);
+    writeFileSync(join(kinetic, 'config.json'), JSON.stringify({ name: 'kinetic-test', form: 'kinetic' }));
+    await expect(loadRunFigures(kinetic)).rejects.toThrow(/is a kinetic run.*has no figures\.json/);
   });
 
   it('parses comma-separated and repeated options', () => {
