@@ -22,7 +22,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 
 import { writeFileAtomic } from '../io/output.js';
 import { loadPlotlyBundle } from './html.js';
@@ -419,6 +419,8 @@ class FigureRenderer {
       const cacheDir = join(temporaryDir, 'cache');
       await mkdir(configDir);
       await mkdir(cacheDir);
+      // Loaded here because importing playwright-core takes most of a second, which every other command would pay.
+      const { chromium } = await import('playwright-core');
       try {
         context = await chromium.launchPersistentContext(join(temporaryDir, 'profile'), {
           executablePath: executable,
