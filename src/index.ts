@@ -26,5 +26,33 @@ export type { FigureSpec } from './report/index.js';
 export { integrate, type Stepper } from '../solvers/time/driver.js';
 export { finiteVolumeSolver } from '../solvers/finite-volume/index.js';
 export { spectralSolver, SpectralBasis, makeCellAverageConversion } from '../solvers/spectral/index.js';
+export {
+  particleSolver,
+  ParticleSystem,
+  ReducedParticleSystem,
+  RidgeModel,
+  ExpressionModel,
+  reducedSystemFor,
+  wassersteinToDensity,
+  wassersteinBetweenDensities,
+  type ParticleSolveOptions,
+  type ParticleSystemOptions,
+  type ReducedForm,
+  type ReducedSystemOptions,
+  type FitnessEstimate,
+  type ParticleModel,
+} from '../solvers/particles/index.js';
+export {
+  kineticSolver,
+  discreteEffectiveFitness,
+  discreteGibbsState,
+  gibbsProduct,
+  lambdaMarginal,
+  kineticJointGrid,
+  type KineticProblem,
+  type KineticSolution,
+  type KineticSolveOptions,
+} from '../solvers/kinetic/index.js';
+export { exportFigures, type ExportFormat } from './report/export.js';
 export { observedOrder, pairwiseOrders } from '../validation/convergence.js';
 export * from '../validation/exact.js';

@@ -10,12 +10,14 @@ import '../../solvers/spectral/index.js';
 import '../../solvers/particles/index.js';
 import { ConfigError, ExpressionError, StepSizeError } from '../model/errors.js';
 import { createLogger, type LogLevel } from '../model/logger.js';
+import { FIGURES_HELP, figuresCommand, parseFiguresArgs } from './figures.js';
 import { runCommand } from './run.js';
 
 const MAIN_HELP = `pbt-mf: mean-field solvers for population-based training
 
 Usage:
   pbt-mf run [config.json] [options]   solve a problem and write a run folder with a report
+  pbt-mf figures <run-folder> [options] export a run's figures as SVG, PNG or PDF
   pbt-mf --help                        show this help
   pbt-mf <command> --help              show help for one command
 
@@ -60,7 +62,20 @@ async function main(argv: string[], streams: CliStreams): Promise<number> {
     streams.stdout.write(MAIN_HELP);
     return command === undefined ? 2 : 0;
   }
-  if (command !== 'run') throw new UsageError(`unknown command "${command}"; available commands: run (see pbt-mf --help)`);
+  if (command === 'figures') {
+    const parsed = parseFiguresArgs(rest);
+    if (parsed.help) {
+      streams.stdout.write(FIGURES_HELP);
+      return 0;
+    }
+    const logger = createLogger(parsed.logLevel, (line) => streams.stderr.write(`${line}\n`));
+    const result = await figuresCommand({ ...parsed.options, logger });
+    if (parsed.logLevel !== 'error') for (const file of result.files) streams.stdout.write(`${file.path}\n`);
+    return 0;
+  }
+  if (command !== 'run') {
+    throw new UsageError(`unknown command "${command}"; available commands: run, figures (see pbt-mf --help)`);
+  }
 
   let parsed;
   try {
