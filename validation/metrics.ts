@@ -416,28 +416,43 @@ export interface SampleDistances {
 /** Default number of slice directions in 2D: angles 0, π/8, …, 7π/8. */
 export const DEFAULT_SLICES = 8;
 
-/**
- * W1 and KS between a population and a density of cell averages. In 1D both
- * are exact. In 2D the marginals are exact, and so is each projected W1;
- * `w1` is their mean over `slices` directions (the rectangle rule for the
- * sliced Wasserstein distance on the half circle).
- */
-export function sampleDistances(sample: ParticleSample, density: Density, slices = DEFAULT_SLICES): SampleDistances {
+/** The CDFs that distances to one density need: its marginals and, in 2D, its projections on the slice directions. */
+export interface DensityCdfs {
+  dim: number;
+  marginals: PiecewiseQuadraticCdf[];
+  /** Empty in 1D. */
+  slices: { direction: Direction; cdf: PiecewiseQuadraticCdf }[];
+}
+
+/** Builds the CDFs of a density once, for distances to many populations. */
+export function densityCdfs(density: Density, slices = DEFAULT_SLICES): DensityCdfs {
   const dim = density.grid.dim;
+  const marginals = dim === 1 ? [densityCdf(density)] : [0, 1].map((axis) => densityCdf(density.marginal(axis)));
+  const projections = dim === 1 ? [] : sliceDirections(slices).map((direction) => ({ direction, cdf: projectedCdf(density, direction) }));
+  return { dim, marginals, slices: projections };
+}
+
+/**
+ * W1 and KS between a population and a density of cell averages (or its
+ * CDFs from `densityCdfs`). In 1D both are exact. In 2D the marginals are
+ * exact, and so is each projected W1; `w1` is their mean over the slice
+ * directions (the rectangle rule for the sliced Wasserstein distance on the
+ * half circle).
+ */
+export function sampleDistances(sample: ParticleSample, target: Density | DensityCdfs, slices = DEFAULT_SLICES): SampleDistances {
+  const cdfs = target instanceof Density ? densityCdfs(target, slices) : target;
+  const dim = cdfs.dim;
   if (sample.dim !== dim) throw new RangeError(`sampleDistances: the sample has dimension ${sample.dim} but the density ${dim}`);
   const marginalW1: number[] = [];
   const marginalKs: number[] = [];
   for (let axis = 0; axis < dim; axis++) {
     const sorted = sortedCoordinate(sample, axis);
-    const cdf = densityCdf(dim === 1 ? density : density.marginal(axis));
-    marginalW1.push(w1SamplesToCdf(sorted, cdf));
-    marginalKs.push(ksSamplesToCdf(sorted, cdf));
+    marginalW1.push(w1SamplesToCdf(sorted, cdfs.marginals[axis]));
+    marginalKs.push(ksSamplesToCdf(sorted, cdfs.marginals[axis]));
   }
   if (dim === 1) return { w1: marginalW1[0], ks: marginalKs[0], marginalW1, marginalKs, slicedW1: [] };
 
-  const slicedW1 = sliceDirections(slices).map((direction) =>
-    w1SamplesToCdf(sortedProjection(sample, direction), projectedCdf(density, direction)),
-  );
+  const slicedW1 = cdfs.slices.map(({ direction, cdf }) => w1SamplesToCdf(sortedProjection(sample, direction), cdf));
   return { w1: mean(slicedW1), ks: Math.max(...marginalKs), marginalW1, marginalKs, slicedW1 };
 }
 
@@ -573,29 +588,52 @@ export interface PopulationMetrics extends SampleDistances {
   meanFitnessError: number;
 }
 
+/** What the metrics need of a reference density, computed once per output time. */
+export interface ReferenceSummary {
+  cdfs: DensityCdfs;
+  mean: number[];
+  covariance: number[][];
+  meanFitness: number;
+}
+
+export function summarizeReference(density: Density, fitness: Fitness, slices = DEFAULT_SLICES): ReferenceSummary {
+  return {
+    cdfs: densityCdfs(density, slices),
+    mean: density.mean(),
+    covariance: density.covariance(),
+    meanFitness: densityMeanFitness(density, fitness),
+  };
+}
+
 /**
- * Compares a population with a reference density. `histogram` is the
- * population's histogram and `referenceOnHistogramGrid` the reference
- * restricted to the same grid, for the L1 distance.
+ * Compares a population with a reference density, given by its summary.
+ * `histogram` is the population's histogram and `referenceOnHistogramGrid`
+ * the reference restricted to the same grid, for the L1 distance.
  */
 export function populationMetrics(
   sample: ParticleSample,
   histogram: Density,
-  reference: Density,
+  reference: ReferenceSummary,
   referenceOnHistogramGrid: Density,
   fitness: Fitness,
-  slices = DEFAULT_SLICES,
 ): PopulationMetrics {
-  const distances = sampleDistances(sample, reference, slices);
+  const distances = sampleDistances(sample, reference.cdfs);
   const moments = sampleMoments(sample);
   return {
     ...distances,
     l1: l1Distance(histogram, referenceOnHistogramGrid),
-    meanError: vectorError(moments.mean, reference.mean()),
-    covarianceError: matrixError(moments.covariance, reference.covariance()),
-    meanFitnessError: Math.abs(sampleMeanFitness(sample, fitness) - densityMeanFitness(reference, fitness)),
+    meanError: vectorError(moments.mean, reference.mean),
+    covarianceError: matrixError(moments.covariance, reference.covariance),
+    meanFitnessError: Math.abs(sampleMeanFitness(sample, fitness) - reference.meanFitness),
   };
 }
+
+/**
+ * Below this CDF increase per cell the closed form of `iidW1Constant` loses
+ * more than about 1e-7 to cancellation (asin is ill-conditioned near ±1),
+ * and Simpson's rule is accurate to a few percent of a negligible term.
+ */
+const SMALL_CDF_STEP = 1e-6;
 
 /**
  * The large-N mean W1 of N i.i.d. draws from a 1D density, times √N:
@@ -610,13 +648,18 @@ export function iidW1Constant(density: Density): number {
     const clamped = Math.min(1, Math.max(0, u));
     return ((2 * clamped - 1) / 4) * Math.sqrt(clamped * (1 - clamped)) + Math.asin(2 * clamped - 1) / 8;
   };
+  const integrand = (u: number) => Math.sqrt(Math.max(0, u * (1 - u)));
   let total = 0;
   for (let k = 0; k + 1 < cdf.knots.length; k++) {
     const width = cdf.knots[k + 1] - cdf.knots[k];
     const g0 = cdf.values[k];
     const g1 = cdf.values[k + 1];
-    if (g1 - g0 > 1e-14) total += (width * (primitive(g1) - primitive(g0))) / (g1 - g0);
-    else total += width * Math.sqrt(Math.max(0, g0 * (1 - g0)));
+    if (g1 - g0 > SMALL_CDF_STEP) {
+      total += (width * (primitive(g1) - primitive(g0))) / (g1 - g0);
+    } else {
+      // The difference of primitives cancels badly here, so use Simpson's rule.
+      total += (width * (integrand(g0) + 4 * integrand(0.5 * (g0 + g1)) + integrand(g1))) / 6;
+    }
   }
   return Math.sqrt(2 / Math.PI) * total;
 }
