@@ -85,7 +85,7 @@ export function absoluteQuadraticIntegral(width: number, c0: number, c1: number,
 // ---------------------------------------------------------------------------
 // CDFs
 
-/** The piecewise-linear CDF of a 1D density of cell averages, normalised by its mass. */
+/** Builds the piecewise-linear CDF of a 1D density of cell averages, normalised by its mass. */
 export function densityCdf(density: Density): PiecewiseQuadraticCdf {
   if (density.grid.dim !== 1) throw new RangeError('densityCdf: the density must be 1D; take a marginal or a projection first');
   const faces = density.grid.faces(0);
@@ -111,7 +111,7 @@ export interface Direction {
 }
 
 /**
- * The K directions at angles πk/K, k = 0 … K − 1, on the half circle. They
+ * Returns the K directions at angles πk/K, k = 0 … K − 1, on the half circle. They
  * include both axes when K is even. The sliced distance averages over them,
  * i.e. it applies the rectangle rule to the integral over the half circle.
  */
@@ -588,7 +588,7 @@ export interface PopulationMetrics extends SampleDistances {
   meanFitnessError: number;
 }
 
-/** What the metrics need of a reference density, computed once per output time. */
+/** The parts of a reference density that the metrics use, computed once per output time. */
 export interface ReferenceSummary {
   cdfs: DensityCdfs;
   mean: number[];
@@ -596,6 +596,7 @@ export interface ReferenceSummary {
   meanFitness: number;
 }
 
+/** Summarises a reference density for `populationMetrics`. */
 export function summarizeReference(density: Density, fitness: Fitness, slices = DEFAULT_SLICES): ReferenceSummary {
   return {
     cdfs: densityCdfs(density, slices),
@@ -636,7 +637,7 @@ export function populationMetrics(
 const SMALL_CDF_STEP = 1e-6;
 
 /**
- * The large-N mean W1 of N i.i.d. draws from a 1D density, times √N:
+ * Computes the large-N mean W1 of N i.i.d. draws from a 1D density, times √N:
  * √(2/π)·∫ √(G(1 − G)) dx. At each x, √N(F_N − G) tends to a normal with
  * variance G(1 − G), whose mean absolute value is √(2/π) times its standard
  * deviation. For the piecewise-linear G the integral is closed-form, because

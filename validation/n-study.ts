@@ -253,6 +253,8 @@ export interface NStudyResult {
   reference: {
     cells: number[];
     dt: number | null;
+    /** The target as a fraction of the predicted i.i.d. level C(t)/√N at the largest N. */
+    errorFraction: number;
     errorEstimate: number[];
     targetError: number[];
     reachedTarget: boolean;
@@ -320,6 +322,7 @@ export async function runNStudy(plan: NStudyPlan, folder: StudyFolder, options: 
     reference: {
       cells: plan.reference.cells,
       dt: plan.reference.dt,
+      errorFraction: plan.settings.referenceErrorFraction,
       errorEstimate: plan.reference.errorEstimate,
       targetError: plan.referenceTarget,
       reachedTarget: plan.reference.reachedTarget,

@@ -160,8 +160,9 @@ export function validationNotes(result: NStudyResult, mesh: MeshStudyResult | nu
   const bias = result.timeStepBias;
   notes.push(
     `Reference error: the finite-volume reference is refined (cells and step halved together) until the W1 distance between the last two grids ` +
-      `is at most ${formatNumber(result.reference.targetError[0] / (result.iidConstant[0] / Math.sqrt(top)))} times the ` +
-      `predicted i.i.d. level C(t)/√N at N = ${top}. It stopped at ${result.reference.cells.join('×')} cells` +
+      `is at most ${formatNumber(result.reference.errorFraction)} times the predicted i.i.d. level C(t)/√N at N = ${top}, ` +
+      'where C(t) comes from a first solve on the config grid, and the particle W1 exceeds that level by the copying factor of (c). ' +
+      `It stopped at ${result.reference.cells.join('×')} cells` +
       `${result.reference.dt === null ? '' : `, Δt = ${formatNumber(result.reference.dt)}`}, with estimated errors ` +
       `${result.reference.errorEstimate.map((e) => e.toExponential(2)).join(', ')} at t = ${result.times.join(', ')}` +
       `${result.reference.reachedTarget ? '' : ' (the target was NOT reached within the cell limit)'}.`,

@@ -10,7 +10,7 @@
  *   }
  *
  * Every key is optional. `times` replaces the config's output times for the
- * study; without it, a config with more than four output times is studied
+ * study. Without it, a config with more than four output times is studied
  * at three of them: the first, the middle one and the last. `particleMutationScale` multiplies the mutation
  * std of the particles only, not of the PDE. It exists to test that
  * `--check` detects a particle system that does not match its PDE.
@@ -37,7 +37,11 @@ export interface ValidationSettings {
    * copying correlation).
    */
   referenceErrorFraction: number;
-  /** Largest reference grid in cells per axis; the defaults are 8192 in 1D and 256 in 2D, where one finite-volume solve of the 2D example on 256×256 cells took about a minute on two cores. */
+  /**
+   * Largest reference grid in cells per axis. The defaults are 8192 in 1D
+   * and 256 in 2D, because one finite-volume solve of the 2D example on
+   * 256×256 cells took about a minute on two cores.
+   */
   referenceMaxCells: number;
   /** Directions of the sliced W1 in 2D. */
   slices: number;
@@ -161,7 +165,7 @@ export function parseValidationConfig(object: unknown, source: string, overrides
   return { config, settings };
 }
 
-/** The output times of the study: `validation.times` when given, else the config's (thinned to three when there are more than four). */
+/** Chooses the output times of the study: `validation.times` when given, else the config's (thinned to three when there are more than four). */
 function studyTimes(v: JsonValidator, value: unknown, config: ResolvedConfig): number[] {
   if (value === undefined) {
     const times = config.times;

@@ -1,4 +1,5 @@
 import { basename, join } from 'node:path';
+import { parseArgs } from 'node:util';
 
 import '../../solvers/finite-volume/index.js';
 import '../../solvers/particles/index.js';
@@ -8,7 +9,8 @@ import { describeMeasurement } from '../../validation/mesh-study.js';
 import type { ParticleRunner } from '../../validation/particle-runner.js';
 import { loadValidationConfig } from '../../validation/settings.js';
 import { runValidation, type ValidationOutcome } from '../../validation/study.js';
-import type { Logger } from '../model/logger.js';
+import { ConfigError } from '../model/errors.js';
+import type { Logger, LogLevel } from '../model/logger.js';
 import { ProgressBar } from './progress.js';
 import { examplesFolder } from './run.js';
 
@@ -55,6 +57,7 @@ Options:
   --overwrite          discard a study in the output folder made with another
                        config, or replace a folder that is not a study
   --quiet              print only errors, and no progress bars
+  --verbose            print debug messages
   -h, --help           show this help
 `;
 
@@ -73,7 +76,7 @@ export interface ValidateCommandOptions {
 }
 
 export interface ValidateResult extends ValidationOutcome {
-  /** Lines to print: the folder, the slopes, the observed orders and the check. */
+  /** Lines for the CLI to print: the folder, the slopes, the observed orders and the check. */
   summary: string[];
 }
 
@@ -129,9 +132,72 @@ export async function validateCommand(options: ValidateCommandOptions): Promise<
   }
   for (const m of outcome.mesh?.orders ?? []) summary.push(`${describeMeasurement(m)}${m.agrees ? '' : ' (differs from the declared order)'}`);
   summary.push(`check: ${outcome.check.passed ? 'passed' : 'failed'}`);
-  for (const line of summary.slice(2)) logger.info(line);
 
   const result: ValidateResult = { ...outcome, summary };
   if (options.check && !outcome.check.passed) throw new CheckFailedError(result);
   return result;
+}
+
+export interface ParsedValidateArgs {
+  help: boolean;
+  logLevel: LogLevel;
+  options: Omit<ValidateCommandOptions, 'logger'>;
+}
+
+function parseCount(option: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  // Number accepts exponent notation such as 1e5, which is convenient for N.
+  const value = text.trim() === '' ? NaN : Number(text);
+  if (!Number.isSafeInteger(value) || value < 2) {
+    throw new ConfigError(option, `invalid value "${text}"; expected an integer ≥ 2`);
+  }
+  return value;
+}
+
+/**
+ * Parses the arguments of `pbt-mf validate` (after the command name). A bad
+ * option or more than one config is a ConfigError that points to --help.
+ */
+export function parseValidateArgs(args: readonly string[]): ParsedValidateArgs {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...args],
+      allowPositionals: true,
+      options: {
+        out: { type: 'string' },
+        quick: { type: 'boolean', default: false },
+        check: { type: 'boolean', default: false },
+        replicas: { type: 'string' },
+        'max-particles': { type: 'string' },
+        overwrite: { type: 'boolean', default: false },
+        quiet: { type: 'boolean', default: false },
+        verbose: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (error) {
+    throw new ConfigError('pbt-mf validate', `${(error as Error).message}; see pbt-mf validate --help`);
+  }
+  const { values, positionals } = parsed;
+  let logLevel: LogLevel = 'info';
+  if (values.verbose) logLevel = 'debug';
+  if (values.quiet) logLevel = 'error';
+  if (positionals.length > 1) {
+    throw new ConfigError('pbt-mf validate', `expected at most one config file, got ${positionals.length}: ${positionals.join(' ')}`);
+  }
+  return {
+    help: values.help,
+    logLevel,
+    options: {
+      config: positionals[0],
+      out: values.out,
+      quick: values.quick,
+      check: values.check,
+      replicas: parseCount('--replicas', values.replicas),
+      maxParticles: parseCount('--max-particles', values['max-particles']),
+      overwrite: values.overwrite,
+      progress: !values.quiet,
+    },
+  };
 }

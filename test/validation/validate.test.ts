@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { CheckFailedError, validateCommand, type ValidateResult } from '../../src/cli/validate.js';
+import { CheckFailedError, parseValidateArgs, validateCommand, type ValidateResult } from '../../src/cli/validate.js';
 import { silentLogger } from '../../src/model/logger.js';
 import { listSolvers } from '../../src/model/solver.js';
 
@@ -12,7 +12,7 @@ afterAll(() => rmSync(workspace, { recursive: true, force: true }));
 
 const EXAMPLE = join(import.meta.dirname, '../../examples/validation-ridge.json');
 
-/** The shipped example with the particles' mutation std scaled by `scale`. */
+/** Writes the shipped example with the particles' mutation std scaled by `scale`. */
 function exampleWithScale(scale: number): string {
   const config = JSON.parse(readFileSync(EXAMPLE, 'utf8')) as { validation: Record<string, unknown> };
   config.validation.particleMutationScale = scale;
@@ -83,5 +83,50 @@ describe('pbt-mf validate --check', () => {
     const check = JSON.parse(readFileSync(join(workspace, 'wide', 'check.json'), 'utf8')) as { passed: boolean; criteria: { name: string; passed: boolean }[] };
     expect(check.passed).toBe(false);
     expect(check.criteria.some((c) => c.name === 'slope' && !c.passed)).toBe(true);
+  });
+});
+
+describe('pbt-mf validate arguments', () => {
+  it('parses every option', () => {
+    const parsed = parseValidateArgs(['my.json', '--out', 'dir', '--quick', '--check', '--replicas', '8', '--max-particles', '1000', '--overwrite', '--quiet']);
+    expect(parsed.help).toBe(false);
+    expect(parsed.logLevel).toBe('error');
+    expect(parsed.options).toEqual({
+      config: 'my.json',
+      out: 'dir',
+      quick: true,
+      check: true,
+      replicas: 8,
+      maxParticles: 1000,
+      overwrite: true,
+      progress: false,
+    });
+  });
+
+  it('defaults to the shipped example with progress bars', () => {
+    const parsed = parseValidateArgs([]);
+    expect(parsed.options.config).toBeUndefined();
+    expect(parsed.options.progress).toBe(true);
+    expect(parsed.logLevel).toBe('info');
+  });
+
+  it('rejects a replica count below 2', () => {
+    expect(() => parseValidateArgs(['--replicas', '1'])).toThrow(/--replicas: invalid value "1"; expected an integer ≥ 2/);
+  });
+
+  it('accepts exponent notation for N', () => {
+    expect(parseValidateArgs(['--max-particles', '1e5']).options.maxParticles).toBe(100_000);
+  });
+
+  it('rejects a non-integer particle count', () => {
+    expect(() => parseValidateArgs(['--max-particles', '2.5'])).toThrow(/--max-particles: invalid value "2.5"/);
+  });
+
+  it('rejects two config files', () => {
+    expect(() => parseValidateArgs(['a.json', 'b.json'])).toThrow(/at most one config file/);
+  });
+
+  it('rejects an unknown option', () => {
+    expect(() => parseValidateArgs(['--fast'])).toThrow(/see pbt-mf validate --help/);
   });
 });
