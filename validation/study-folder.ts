@@ -78,7 +78,8 @@ async function storedHash(folder: string): Promise<string | null> {
   try {
     text = await readFile(join(folder, STUDY_FILE), 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return null;
     throw error;
   }
   try {
@@ -129,6 +130,9 @@ export async function openStudyFolder(out: string, identity: StudyIdentity, opti
   }
 
   if (!(await isEmptyOrMissing(path))) {
+    if (!(await stat(path)).isDirectory()) {
+      throw new ConfigError(out, 'the output path exists and is not a folder; choose another output folder');
+    }
     const found = await storedHash(path);
     if (found === null && !overwrite) {
       throw new ConfigError(out, 'the output folder is not empty and is not a validation study; choose another folder or pass --overwrite');

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -136,5 +136,11 @@ describe('N-study resume', () => {
 
     const replaced = await runValidation({ validation: other, configPath: 'tiny', out, skipMesh: true, overwrite: true });
     expect(replaced.nStudy.seed).toBe(99);
+  });
+
+  it('rejects an output path that is a file', async () => {
+    const out = join(workspace, 'a-file');
+    writeFileSync(out, 'not a folder');
+    await expect(runValidation({ validation: await tinyConfig(), configPath: 'tiny', out, skipMesh: true })).rejects.toThrow(/not a folder/);
   });
 });
