@@ -32,7 +32,9 @@ import type { Observer } from '../model/observer.js';
 import { InvariantObserver, ProgressObserver } from '../model/observers.js';
 import type { SelectionMutationProblem } from '../model/problem.js';
 import { getSolver, type Solution, type SolveOptions } from '../model/solver.js';
+import { buildFigures } from '../report/figures.js';
 import { renderReport } from '../report/html.js';
+import type { FigureSpec } from '../report/spec.js';
 import { buildKineticFigures, type EpsilonStudyRows } from '../report/kinetic-figures.js';
 import { kineticSolver, type KineticObserver, type KineticProblem, type KineticSolution } from '../../solvers/kinetic/index.js';
 import { runKineticEpsilonStudy } from '../../validation/kinetic-particles.js';
@@ -157,6 +159,7 @@ async function runProblem(config: ResolvedConfig, path: string, options: RunComm
     }
     const end = new Date();
     const metadata = createRunMetadata({ seed: config.seed, start, end, solutions });
+    const figures = buildFigures(solutions);
     const reportHtml = options.report
       ? renderReport({
           title: `${config.name}: ${problem.form} on ${problem.grid.describe()}`,
@@ -167,9 +170,10 @@ async function runProblem(config: ResolvedConfig, path: string, options: RunComm
             seed: config.seed,
           },
           solutions,
+          figures,
         })
       : undefined;
-    const written = await writeRun(folder, { config, metadata, solutions, reportHtml });
+    const written = await writeRun(folder, { config, metadata, solutions, reportHtml, figures });
     return { folder: written, config, solutions };
   } catch (error) {
     await discardRunFolder(folder);
@@ -289,17 +293,18 @@ async function solveAndWriteKinetic(
     },
     ...(epsilonStudy ? { epsilonStudy } : {}),
   };
+  const figures = buildKineticFigures({ solution: kinetic, marginal, reference, epsilonStudy });
   const reportHtml = options.report
     ? renderReport({
         title: `${config.name}: kinetic equation on ${grids}, ε = ${problem.epsilon}`,
         summary: kineticSummary(config, path, start),
         solutions,
-        figures: buildKineticFigures({ solution: kinetic, marginal, reference, epsilonStudy }),
+        figures,
         notes: KINETIC_NOTES,
       })
     : undefined;
 
-  await writeKineticRunFiles(folder, { config, metadata, kinetic, solutions, epsilonStudy, reportHtml });
+  await writeKineticRunFiles(folder, { config, metadata, kinetic, solutions, epsilonStudy, reportHtml, figures });
   return { folder: folder.path, config, solutions, kinetic };
 }
 
@@ -359,6 +364,7 @@ interface KineticRunOutput {
   solutions: readonly Solution[];
   epsilonStudy?: EpsilonStudyRows;
   reportHtml?: string;
+  figures: readonly FigureSpec[];
 }
 
 /**
@@ -441,5 +447,6 @@ async function writeKineticRunFiles(folder: RunFolder, run: KineticRunOutput): P
   }
 
   if (run.epsilonStudy) await writeFileAtomic(file('epsilon-study.json'), json(run.epsilonStudy));
+  await writeFileAtomic(file('figures.json'), json(run.figures));
   if (run.reportHtml !== undefined) await writeFileAtomic(file('report.html'), run.reportHtml);
 }

@@ -340,6 +340,8 @@ export interface RunOutput {
   solutions: readonly Solution[];
   /** Self-contained HTML report, written as report.html when given. */
   reportHtml?: string;
+  /** Figure specs of the report, written as figures.json so `pbt-mf figures` can export them. */
+  figures?: readonly unknown[];
 }
 
 function jsonText(value: unknown): string {
@@ -369,6 +371,7 @@ async function writeRunFiles(folder: string, run: RunOutput): Promise<void> {
     }
   }
 
+  if (run.figures !== undefined) await writeFileAtomic(file('figures.json'), jsonText(run.figures));
   if (run.reportHtml !== undefined) await writeFileAtomic(file('report.html'), run.reportHtml);
 }
 

@@ -239,6 +239,7 @@ describe('pbt-mf run on the kinetic example', () => {
     expect(files).toEqual([
       'config.json',
       'epsilon-study.json',
+      'figures.json',
       'joint-kinetic.csv',
       'joint-kinetic.json',
       'metadata.json',

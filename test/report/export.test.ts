@@ -343,6 +343,8 @@ describe('pbt-mf figures', () => {
     rmSync(empty, { recursive: true, force: true });
     await runCommand({ config: join(workspace, 'config.json'), out: empty, overwrite: false, report: false, progress: false, logger: silentLogger });
     rmSync(join(empty, 'snapshots-spectral.json'));
+    // Without figures.json the specs are rebuilt from the snapshot files.
+    rmSync(join(empty, FIGURES_FILE));
     await expect(loadRunFigures(empty)).rejects.toThrow(/snapshots-spectral\.json: file not found/);
   });
 
