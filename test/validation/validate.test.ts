@@ -14,8 +14,8 @@ const EXAMPLE = join(import.meta.dirname, '../../examples/validation-ridge.json'
 
 /** Writes the shipped example with the particles' mutation std scaled by `scale`. */
 function exampleWithScale(scale: number): string {
-  const config = JSON.parse(readFileSync(EXAMPLE, 'utf8')) as { validation: Record<string, unknown> };
-  config.validation.particleMutationScale = scale;
+  const config = JSON.parse(readFileSync(EXAMPLE, 'utf8')) as { validation?: Record<string, unknown> };
+  config.validation = { ...config.validation, particleMutationScale: scale };
   const path = join(workspace, `ridge-scale-${scale}.json`);
   writeFileSync(path, JSON.stringify(config));
   return path;
