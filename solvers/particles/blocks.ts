@@ -6,10 +6,10 @@
  * stream, `streamFor(seed, b)`, in agent order, and one phase of a step
  * touches only its own block's agents and streams. The result of a run
  * therefore depends on the seed and the block size, but not on the order in
- * which blocks are processed or on how they would be shared among threads.
+ * which blocks are processed or on how they are shared among threads.
  */
 
-import { fillNormals, streamsFor, type RandomSource, type Xoshiro128StarStar } from '../../src/random/index.js';
+import { fillNormals, streamsFor, Xoshiro128StarStar, type RandomSource } from '../../src/random/index.js';
 
 /** Default number of agents per block; part of what a seed reproduces. */
 export const DEFAULT_BLOCK_SIZE = 4096;
@@ -40,8 +40,7 @@ export class StreamDraws implements ParticleDraws, RandomSource {
   }
 
   uniforms(out: Float64Array, offset: number, count: number): void {
-    const generator = this.generator;
-    for (let k = offset; k < offset + count; k++) out[k] = generator.nextFloat64();
+    this.generator.fillFloat64(out, offset, count);
   }
 
   normals(out: Float64Array, offset: number, count: number): void {
@@ -81,6 +80,59 @@ export function asRandomSource(draws: ParticleDraws): RandomSource {
   return new DrawsRandomSource(draws);
 }
 
+/**
+ * Where the draws of each block come from during a phase of a step. `open`
+ * returns the draws of a block and `close` saves what the block consumed.
+ * Every use of a block's draws sits between the two calls.
+ */
+export interface BlockDrawSource {
+  open(block: number): ParticleDraws;
+  close(block: number): void;
+}
+
+/** Draws injected per block by a DrawsFactory; they keep their own state. */
+export class InjectedDraws implements BlockDrawSource {
+  constructor(private readonly draws: readonly ParticleDraws[]) {}
+
+  open(block: number): ParticleDraws {
+    return this.draws[block];
+  }
+
+  close(): void {}
+}
+
+/**
+ * The xoshiro128** streams of all blocks as 4 state words per block in one
+ * Int32Array, which may live in a SharedArrayBuffer. Any thread can
+ * continue block b's stream: `open` loads its words into this thread's
+ * generator and `close` writes them back, so the numbers a block draws do
+ * not depend on which thread ran it.
+ */
+export class StreamStates implements BlockDrawSource {
+  private readonly draws: StreamDraws;
+
+  constructor(readonly words: Int32Array) {
+    this.draws = new StreamDraws(new Xoshiro128StarStar(0));
+  }
+
+  /** Writes the start states of blocks 0 … count − 1 of `seed` into `words`. */
+  static seed(words: Int32Array, seed: number, count: number): void {
+    if (words.length !== 4 * count) {
+      throw new RangeError(`StreamStates: ${words.length} state words for ${count} blocks; expected ${4 * count}`);
+    }
+    streamsFor(seed, 0, count).forEach((generator, block) => generator.storeState(words, 4 * block));
+  }
+
+  open(block: number): ParticleDraws {
+    this.draws.generator.loadState(this.words, 4 * block);
+    return this.draws;
+  }
+
+  close(block: number): void {
+    this.draws.generator.storeState(this.words, 4 * block);
+  }
+}
+
 /** The split of N agents into blocks, and the order in which blocks are processed. */
 export class BlockLayout {
   readonly agents: number;
@@ -111,10 +163,15 @@ export class BlockLayout {
     return Math.min(this.agents, (block + 1) * this.blockSize);
   }
 
-  /** Builds the draws of every block: `factory` when given, else the seeded streams. */
-  makeDraws(seed: number, factory?: DrawsFactory): ParticleDraws[] {
-    if (factory) return Array.from({ length: this.count }, (_, b) => factory(b));
-    return streamsFor(seed, 0, this.count).map((generator) => new StreamDraws(generator));
+  /**
+   * Builds the draw source of the blocks: the injected draws of `factory`
+   * when given, else the seeded streams with their states in `stateWords`
+   * (4 words per block).
+   */
+  makeDraws(seed: number, stateWords: Int32Array, factory?: DrawsFactory): BlockDrawSource {
+    if (factory) return new InjectedDraws(Array.from({ length: this.count }, (_, b) => factory(b)));
+    StreamStates.seed(stateWords, seed, this.count);
+    return new StreamStates(stateWords);
   }
 }
 

@@ -118,6 +118,12 @@ export class FitnessEstimator {
     if (this.window > 0) this.counts[agent] = 0;
   }
 
+  /** Clears the history of every agent i with parentIndex[i] ≥ 0, the agents replaced in the last step. */
+  resetReplaced(parentIndex: Int32Array): void {
+    if (this.window === 0) return;
+    for (let i = 0; i < this.agents; i++) if (parentIndex[i] >= 0) this.counts[i] = 0;
+  }
+
   /**
    * Writes the log fitness estimate of every agent into `out`, from the
    * evaluations of this step (`record` must have been called for them).

@@ -28,6 +28,7 @@ export {
 export { ExpressionModel, RidgeModel, thetaNames, type ExpressionModelOptions, type ParticleModel, type RidgeModelOptions } from './models.js';
 export { clipIntoInterval, makeLambdaMutation, reflectIntoInterval, wrapIntoInterval, type LambdaMutation } from './mutation.js';
 export { MAX_PARTICLES, type PopulationOptions } from './population.js';
+export { MIN_AGENTS_FOR_THREADS } from './threads.js';
 export { ReducedParticleSystem, type ReducedForm, type ReducedSystemOptions } from './reduced.js';
 export { DensitySampler, EmpiricalSampler, type LambdaSampler } from './sampling.js';
 export { DEFAULT_PARTICLES, particleSolver, reducedSystemFor, type ParticleSolveOptions } from './solver.js';

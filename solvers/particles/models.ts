@@ -174,6 +174,8 @@ export class ExpressionModel implements ParticleModel {
   private readonly sigma: CompiledExpression | number;
   private readonly curvature: number | undefined;
   private readonly sources: { loss: string; validation: string; sigma: string };
+  /** A copy of the constructor options, from which a worker thread rebuilds the model. */
+  readonly options: Readonly<ExpressionModelOptions>;
   /** Scratch variable values: θ coordinates, then λ coordinates. */
   private readonly variables: Float64Array;
 
@@ -204,6 +206,7 @@ export class ExpressionModel implements ParticleModel {
     }
     this.curvature = options.curvature;
     this.sources = { loss: options.loss, validation: options.validation, sigma: String(options.sigma) };
+    this.options = Object.freeze({ ...options, lambdaDim: m, parameters: { ...parameters } });
     this.variables = new Float64Array(d + m);
   }
 
@@ -267,6 +270,32 @@ export class ExpressionModel implements ParticleModel {
   describe(): string {
     return `L = ${this.sources.loss}, V = ${this.sources.validation}, σ = ${this.sources.sigma}, θ ∈ R^${this.thetaDim}`;
   }
+}
+
+/** What a worker thread needs to rebuild one of the built-in models. */
+export type ModelSpec = { kind: 'ridge'; options: RidgeModelOptions } | { kind: 'expression'; options: ExpressionModelOptions };
+
+/**
+ * Returns the spec of a RidgeModel or ExpressionModel. Throws ConfigError
+ * for any other model, because worker threads can rebuild only these two.
+ */
+export function modelSpec(model: ParticleModel): ModelSpec {
+  if (model instanceof RidgeModel) {
+    return {
+      kind: 'ridge',
+      options: { d: model.thetaDim, u: Array.from(model.u), w: Array.from(model.w), temperature: model.temperature },
+    };
+  }
+  if (model instanceof ExpressionModel) return { kind: 'expression', options: model.options };
+  throw new ConfigError(
+    'threads',
+    `worker threads can run only RidgeModel and ExpressionModel, not ${model.describe()}; set threads to 1`,
+  );
+}
+
+/** Rebuilds a model from `modelSpec`; expressions are compiled again from their source. */
+export function modelFromSpec(spec: ModelSpec): ParticleModel {
+  return spec.kind === 'ridge' ? new RidgeModel(spec.options) : new ExpressionModel(spec.options);
 }
 
 function vectorOption(field: string, value: number | readonly number[], length: number): Float64Array {

@@ -1,8 +1,8 @@
 /**
  * The state and steps that the full and the reduced particle systems
  * share: the agents' hyperparameters λ (N·m values, row-major), their
- * blocks and random streams, mutation, fitness estimates, and selection by
- * weights (alias table) or by truncation.
+ * blocks and random streams, mutation, fitness estimates, selection by
+ * weights (ParentTable) or by truncation, and the worker threads.
  *
  * λ is double-buffered. Selection reads parents from the buffer as it
  * stood at the start of the step and writes every agent's new λ into the
@@ -14,12 +14,15 @@ import type { Domain } from '../../src/model/domain.js';
 import { ConfigError } from '../../src/model/errors.js';
 import type { CellGrid } from '../../src/model/grid.js';
 import type { MutationKernel } from '../../src/model/kernel.js';
-import { AliasTable, type RandomSource } from '../../src/random/index.js';
-import { asRandomSource, BlockLayout, type DrawsFactory, type ParticleDraws } from './blocks.js';
+import { BlockLayout, type BlockDrawSource, type DrawsFactory } from './blocks.js';
 import { columnCovariance, columnMeans, histogram, sortedColumn } from './empirical.js';
 import { FitnessEstimator, selectKth, type FitnessEstimate } from './fitness-estimate.js';
+import type { ModelSpec, ParticleModel } from './models.js';
 import { makeLambdaMutation, type LambdaMutation } from './mutation.js';
-import { DensitySampler, EmpiricalSampler, type LambdaSampler } from './sampling.js';
+import { WeightTransform } from './parents.js';
+import { allocateStepBuffers, BlockPhases, checkThreads, Parameter, Phase, WeightSource, type StepBuffers } from './phases.js';
+import { DensitySampler, EmpiricalSampler, samplerSpec, type LambdaSampler } from './sampling.js';
+import { MIN_AGENTS_FOR_THREADS, ThreadPool, type WorkerSpec } from './threads.js';
 
 /** Largest population: agent indices are stored in Int32Arrays. */
 export const MAX_PARTICLES = 2 ** 31 - 1;
@@ -46,9 +49,31 @@ export interface PopulationOptions {
   blockOrder?: readonly number[];
   /** Fitness estimate that selection ranks agents on. @default { kind: 'raw' } */
   fitnessEstimate?: FitnessEstimate;
-  /** Replaces the seeded streams, for tests that inject their own random numbers. */
+  /** Replaces the seeded streams, for tests that inject their own random numbers; needs threads = 1. */
   draws?: DrawsFactory;
+  /**
+   * Threads that run the blocks, the calling thread included; results do
+   * not depend on it. Populations below 2^17 agents always run on the
+   * calling thread. Above 1 the compiled JavaScript is required, and the
+   * full system accepts only RidgeModel and ExpressionModel. Call `close()`
+   * to end the workers. @default 1
+   */
+  threads?: number;
 }
+
+/** What the full system adds to the shared state: its training model, or null for the reduced system. */
+export interface PopulationModel {
+  model: ParticleModel | null;
+  /** How a worker rebuilds the model; computed only when worker threads start. */
+  spec: () => ModelSpec | null;
+}
+
+/**
+ * Smallest selection probability at which the parent draws use guide
+ * tables. An estimate: the guide costs about one pass over a block, while
+ * a binary search costs about log2(block size) cache misses per draw.
+ */
+const GUIDE_MIN_PROBABILITY = 0.05;
 
 export abstract class Population {
   readonly agents: number;
@@ -57,6 +82,8 @@ export abstract class Population {
   readonly seed: number;
   readonly blocks: BlockLayout;
   readonly mutation: LambdaMutation;
+  /** The `threads` option as given. */
+  readonly threads: number;
   /** Simulated time. */
   time = 0;
   /** Number of steps taken. */
@@ -65,28 +92,17 @@ export abstract class Population {
   selectionCount = 0;
 
   protected readonly estimator: FitnessEstimator;
-  protected readonly draws: ParticleDraws[];
-  protected readonly randomSources: RandomSource[];
-  /** Parent of each agent in the last step, or −1 for an agent that was kept. */
-  protected readonly parentIndex: Int32Array;
-  /** The agent whose state each agent continues from in this step: its parent, or itself. */
-  protected readonly sourceIndex: Int32Array;
-  /** Log of this step's fitness evaluation of every agent. */
-  protected readonly logEvaluations: Float64Array;
-  /** Log of the fitness estimate that selection uses. */
-  protected readonly logEstimates: Float64Array;
-  /** Selection weights, proportional to the estimates. */
-  protected readonly weights: Float64Array;
-  private lambdaCurrent: Float64Array;
-  private lambdaNext: Float64Array;
-  private aliasTable: AliasTable | null = null;
-  /** One uniform per agent of a block, for the selection decisions. */
-  private readonly blockUniforms: Float64Array;
-  /** Truncation roles of the current step: 1 for the bottom agents (replaced), 2 for the top (parents). */
-  private roles: Int8Array | null = null;
-  private topAgents: Int32Array | null = null;
+  /** The arrays that the phases of a step read and write; shared with the workers when there are any. */
+  protected readonly buffers: StepBuffers;
+  /** The per-block work on the calling thread. */
+  protected readonly phases: BlockPhases;
+  private readonly drawSource: BlockDrawSource;
+  private readonly prior: LambdaSampler;
+  private pool: ThreadPool | null = null;
+  /** Which of the two buffers of λ (and θ) holds the current state. */
+  protected parity = 0;
 
-  constructor(options: PopulationOptions) {
+  constructor(options: PopulationOptions, model: PopulationModel) {
     const particles = options.particles;
     if (!Number.isInteger(particles) || particles < 1 || particles > MAX_PARTICLES) {
       throw new ConfigError('particles', `${particles} is invalid; expected an integer from 1 to 2^31 − 1`);
@@ -95,40 +111,60 @@ export abstract class Population {
     if (!Number.isSafeInteger(seed) || seed < 0) {
       throw new ConfigError('seed', `${seed} is invalid; expected an integer in [0, 2^53 − 1]`);
     }
+    this.threads = checkThreads(options.threads ?? 1);
+    if (this.threads > 1 && options.draws !== undefined) {
+      throw new ConfigError('threads', `${this.threads} is invalid with injected draws, which run on one thread; set threads to 1`);
+    }
     this.agents = particles;
     this.domain = options.domain;
     this.lambdaDim = options.domain.dim;
     this.seed = seed;
     this.blocks = new BlockLayout(particles, options.blockSize, options.blockOrder);
-    this.draws = this.blocks.makeDraws(seed, options.draws);
-    this.randomSources = this.draws.map(asRandomSource);
-    this.blockUniforms = new Float64Array(Math.min(this.blocks.blockSize, particles));
+    const shared = this.threads > 1 && particles >= MIN_AGENTS_FOR_THREADS && this.blocks.count > 1;
+    this.buffers = allocateStepBuffers(
+      {
+        agents: particles,
+        blocks: this.blocks.count,
+        lambdaDim: this.lambdaDim,
+        thetaDim: model.model?.thetaDim ?? 0,
+        reduced: model.model === null,
+      },
+      shared,
+    );
+    this.drawSource = this.blocks.makeDraws(seed, this.buffers.streamStates, options.draws);
 
-    const size = particles * this.lambdaDim;
-    this.lambdaCurrent = new Float64Array(size);
-    this.lambdaNext = new Float64Array(size);
     const initialSampler = this.initialiseLambda(options.initialLambda);
-    const prior = options.resampleFrom
+    this.prior = options.resampleFrom
       ? new DensitySampler(checkDensityDomain(options.resampleFrom, this.domain, 'resampleFrom'), 'resampleFrom')
       : initialSampler;
-    this.mutation = makeLambdaMutation(options.kernel, this.domain, prior);
+    this.mutation = makeLambdaMutation(options.kernel, this.domain, this.prior);
     this.estimator = new FitnessEstimator(options.fitnessEstimate ?? { kind: 'raw' }, particles, this.domain);
-
-    this.parentIndex = new Int32Array(particles).fill(-1);
-    this.sourceIndex = new Int32Array(particles);
-    this.logEvaluations = new Float64Array(particles);
-    this.logEstimates = new Float64Array(particles);
-    this.weights = new Float64Array(particles);
+    this.phases = new BlockPhases(this.blocks, this.buffers, this.drawSource, this.mutation, this.lambdaDim, model.model);
+    if (shared) this.pool = new ThreadPool(this.workerSpec(model.spec()), this.buffers, this.threads);
   }
 
   /** λ of every agent, N·m values row-major. Each step replaces this array: read it again after a step. */
   get lambda(): Float64Array {
-    return this.lambdaCurrent;
+    return this.buffers.lambda[this.parity];
   }
 
   /** Parent of each agent in the last step, or −1 where the agent was kept (a live array). */
   get parents(): Int32Array {
-    return this.parentIndex;
+    return this.buffers.parentIndex;
+  }
+
+  /** Threads that run the next step: 1, or the `threads` option while worker threads are running. */
+  get activeThreads(): number {
+    return this.pool === null ? 1 : this.pool.threads;
+  }
+
+  /**
+   * Ends the worker threads. Later steps run on the calling thread and give
+   * the same results. Safe to call more than once.
+   */
+  close(): void {
+    this.pool?.close();
+    this.pool = null;
   }
 
   /** Histogram of λ on a grid of Λ; agents outside the grid's box are left out of its mass. */
@@ -137,54 +173,100 @@ export abstract class Population {
       throw new RangeError(`lambdaHistogram: the grid is ${grid.dim}D but λ has ${this.lambdaDim} coordinates`);
     }
     const axes = this.lambdaDim === 1 ? [0] : [0, 1];
-    return histogram(this.lambdaCurrent, this.lambdaDim, axes, grid).density;
+    return histogram(this.lambda, this.lambdaDim, axes, grid).density;
   }
 
   /** Mean of λ per axis (the plain mean, also on a torus). */
   lambdaMean(): Float64Array {
-    return columnMeans(this.lambdaCurrent, this.lambdaDim);
+    return columnMeans(this.lambda, this.lambdaDim);
   }
 
   /** Covariance of λ (m × m, normalised by N). */
   lambdaCovariance(): number[][] {
-    return columnCovariance(this.lambdaCurrent, this.lambdaDim);
+    return columnCovariance(this.lambda, this.lambdaDim);
   }
 
   /** Coordinate `axis` of λ over all agents, sorted: the quantile function of the empirical marginal. */
   sortedLambda(axis = 0): Float64Array {
-    return sortedColumn(this.lambdaCurrent, this.lambdaDim, axis);
+    return sortedColumn(this.lambda, this.lambdaDim, axis);
   }
 
-  /** Runs `work` on every block, in the configured block order. */
+  /** Runs `work` on every block, in the configured block order, on the calling thread. */
   protected forEachBlock(work: (block: number, start: number, end: number) => void): void {
     const layout = this.blocks;
     for (const block of layout.order) work(block, layout.start(block), layout.end(block));
   }
 
-  /** Swaps the λ buffers once every agent's new λ has been written. */
-  protected finishLambda(): void {
-    const previous = this.lambdaCurrent;
-    this.lambdaCurrent = this.lambdaNext;
-    this.lambdaNext = previous;
+  /**
+   * Runs one phase on every block: on the worker threads and this one when
+   * they run, else here in the configured block order.
+   */
+  protected runPhase(phase: Phase): void {
+    if (this.pool !== null) {
+      this.pool.run(phase, this.phases);
+      return;
+    }
+    for (const block of this.blocks.order) this.phases.run(phase, block);
   }
 
-  /** The buffer that receives the new λ during a step. */
-  protected get nextLambda(): Float64Array {
-    return this.lambdaNext;
+  /** Sets a parameter of the next phases (see `Parameter`). */
+  protected setParameter(slot: number, value: number): void {
+    this.buffers.parameters[slot] = value;
+  }
+
+  /** Returns the number of agents replaced in this step, summed over the blocks. */
+  protected replacedThisStep(): number {
+    let total = 0;
+    for (let b = 0; b < this.blocks.count; b++) total += this.buffers.blockReplaced[b];
+    return total;
+  }
+
+  /** Sets the parameters that every phase of the coming step reads. */
+  protected beginStep(probability: number): void {
+    this.setParameter(Parameter.Parity, this.parity);
+    this.setParameter(Parameter.Probability, probability);
+    this.setParameter(Parameter.StepNumber, this.stepCount + 1);
+    this.setParameter(Parameter.Time, this.time);
+    this.setParameter(Parameter.Guide, probability >= GUIDE_MIN_PROBABILITY ? 1 : 0);
   }
 
   /**
-   * Records this step's evaluations and writes the estimates and the
-   * selection weights exp(estimate − max estimate).
+   * Builds the parent table on the weights of the values in `source`,
+   * w_i = exp(scale·(x_i − shift)) or w_i = x_i (see ParentTable).
    */
-  protected estimateFitness(): void {
-    this.estimator.record(this.logEvaluations);
-    this.estimator.estimate(this.lambdaCurrent, this.logEvaluations, this.logEstimates);
+  protected buildParentTable(source: number, transform: WeightTransform, scale: number, shift: number): void {
+    this.setParameter(Parameter.WeightSource, source);
+    this.setParameter(Parameter.Transform, transform);
+    this.setParameter(Parameter.Scale, scale);
+    this.setParameter(Parameter.Shift, shift);
+    this.runPhase(Phase.Cumulate);
+    this.phases.parents.sumBlocks();
   }
 
-  /** Sets weights ∝ exp(logEstimates) and builds the alias table on them. */
+  /**
+   * Ends a step of length dt that replaced `replaced` agents: clears their
+   * fitness history and makes the new λ (and θ) current.
+   */
+  protected finishStep(replaced: number, dt: number): void {
+    this.estimator.resetReplaced(this.buffers.parentIndex);
+    this.parity = 1 - this.parity;
+    this.selectionCount += replaced;
+    this.stepCount++;
+    this.time += dt;
+  }
+
+  /**
+   * Records this step's evaluations and writes the estimates into
+   * `buffers.logEstimates`.
+   */
+  protected estimateFitness(): void {
+    this.estimator.record(this.buffers.logEvaluations);
+    this.estimator.estimate(this.lambda, this.buffers.logEvaluations, this.buffers.logEstimates);
+  }
+
+  /** Builds the parent table on weights ∝ exp(logEstimates), shifted by their maximum. */
   protected weightsFromEstimates(): void {
-    const estimates = this.logEstimates;
+    const estimates = this.buffers.logEstimates;
     let max = -Infinity;
     for (let i = 0; i < this.agents; i++) {
       const value = estimates[i];
@@ -196,47 +278,7 @@ export abstract class Population {
     if (max === -Infinity) {
       throw new RangeError('particles: every agent has fitness 0, so selection is undefined; check F or V on the domain');
     }
-    for (let i = 0; i < this.agents; i++) this.weights[i] = Math.exp(estimates[i] - max);
-    this.buildAliasTable();
-  }
-
-  /** Builds (or rebuilds) the alias table on `weights`. */
-  protected buildAliasTable(): void {
-    if (this.aliasTable) this.aliasTable.rebuild(this.weights);
-    else this.aliasTable = new AliasTable(this.weights);
-  }
-
-  /**
-   * Selection at rate for the agents start … end − 1 of one block: each is
-   * replaced with probability `probability` by a mutated copy of a parent
-   * drawn from the alias table. Draws from the block's stream: one uniform
-   * per agent for the decisions, in one `uniforms` call (skipped when the
-   * probability is 0 or 1), then for each replaced agent in order one
-   * uniform for the parent and the mutation's draws. Returns the number
-   * replaced.
-   */
-  protected selectByRate(block: number, start: number, end: number, probability: number): number {
-    const draws = this.draws[block];
-    const source = this.randomSources[block];
-    const m = this.lambdaDim;
-    const current = this.lambdaCurrent;
-    const next = this.lambdaNext;
-    const uniforms = this.blockUniforms;
-    const decide = probability > 0 && probability < 1;
-    if (decide) draws.uniforms(uniforms, 0, end - start);
-    let replaced = 0;
-    for (let i = start; i < end; i++) {
-      const selected = probability >= 1 || (decide && uniforms[i - start] < probability);
-      if (selected) {
-        const parent = (this.aliasTable as AliasTable).sample(source);
-        this.mutation.mutate(current, parent * m, next, i * m, draws);
-        this.replaced(i, parent);
-        replaced++;
-      } else {
-        this.kept(i);
-      }
-    }
-    return replaced;
+    this.buildParentTable(WeightSource.LogEstimates, WeightTransform.Exp, 1, max);
   }
 
   /**
@@ -248,13 +290,14 @@ export abstract class Population {
    */
   protected rankForTruncation(count: number): void {
     const n = this.agents;
-    const estimates = this.logEstimates;
+    const estimates = this.buffers.logEstimates;
     for (let i = 0; i < n; i++) {
       if (Number.isNaN(estimates[i])) throw new RangeError(`particles: the fitness estimate of agent ${i} is NaN`);
     }
-    const roles = this.roles ?? (this.roles = new Int8Array(n));
+    const roles = this.buffers.roles;
     roles.fill(0);
-    const topAgents = this.topAgents ?? (this.topAgents = new Int32Array(n));
+    const topAgents = this.buffers.topAgents;
+    this.setParameter(Parameter.TruncationCount, count);
     if (count === 0) return;
 
     const scratch = Float64Array.from(estimates);
@@ -287,52 +330,29 @@ export abstract class Population {
     for (let i = 0; i < n; i++) if (roles[i] === 2) topAgents[top++] = i;
   }
 
-  /**
-   * Applies truncation to the agents start … end − 1 of one block, after
-   * `rankForTruncation(count)`. Each bottom agent becomes a mutated copy of
-   * a top agent chosen uniformly, drawing one uniform and then the
-   * mutation's draws. The others are kept and draw nothing. Returns the
-   * number replaced.
-   */
-  protected selectByTruncation(block: number, start: number, end: number, count: number): number {
-    const draws = this.draws[block];
-    const roles = this.roles as Int8Array;
-    const topAgents = this.topAgents as Int32Array;
-    const m = this.lambdaDim;
-    let replaced = 0;
-    for (let i = start; i < end; i++) {
-      if (roles[i] === 1) {
-        const parent = topAgents[Math.min(count - 1, Math.floor(draws.uniform() * count))];
-        this.mutation.mutate(this.lambdaCurrent, parent * m, this.lambdaNext, i * m, draws);
-        this.replaced(i, parent);
-        replaced++;
-      } else {
-        this.kept(i);
-      }
-    }
-    return replaced;
-  }
-
-  private replaced(agent: number, parent: number): void {
-    this.parentIndex[agent] = parent;
-    this.sourceIndex[agent] = parent;
-    this.estimator.reset(agent);
-  }
-
-  private kept(agent: number): void {
-    const m = this.lambdaDim;
-    for (let k = 0; k < m; k++) this.lambdaNext[agent * m + k] = this.lambdaCurrent[agent * m + k];
-    this.parentIndex[agent] = -1;
-    this.sourceIndex[agent] = agent;
+  /** The spec from which workers rebuild the per-block work. */
+  private workerSpec(model: ModelSpec | null): WorkerSpec {
+    return {
+      agents: this.agents,
+      blockSize: this.blocks.blockSize,
+      lambdaDim: this.lambdaDim,
+      domain: { kind: this.domain.kind, lower: [...this.domain.lower], upper: [...this.domain.upper] },
+      kernel: this.mutation.kernel,
+      prior: samplerSpec(this.prior),
+      model,
+    };
   }
 
   /** Fills λ from the initial option and returns the sampler of the initial law. */
   private initialiseLambda(initial: Density | Float64Array): LambdaSampler {
     const m = this.lambdaDim;
+    const lambda = this.buffers.lambda[0];
     if (initial instanceof Density) {
       const sampler = new DensitySampler(checkDensityDomain(initial, this.domain, 'initialLambda'), 'initialLambda');
       this.forEachBlock((block, start, end) => {
-        for (let i = start; i < end; i++) sampler.sample(this.draws[block], this.lambdaCurrent, i * m);
+        const draws = this.drawSource.open(block);
+        for (let i = start; i < end; i++) sampler.sample(draws, lambda, i * m);
+        this.drawSource.close(block);
       });
       return sampler;
     }
@@ -352,7 +372,7 @@ export abstract class Population {
         );
       }
     }
-    this.lambdaCurrent.set(initial);
+    lambda.set(initial);
     return new EmpiricalSampler(initial, m);
   }
 }

@@ -20,6 +20,8 @@
 
 import { ConfigError } from '../../src/model/errors.js';
 import type { Fitness } from '../../src/model/fitness.js';
+import { WeightTransform } from './parents.js';
+import { Parameter, Phase, WeightSource } from './phases.js';
 import { Population, type PopulationOptions } from './population.js';
 
 export type ReducedForm = 'rate' | 'generational' | 'truncation';
@@ -42,44 +44,27 @@ export class ReducedParticleSystem extends Population {
   readonly gamma: number;
   readonly q: number;
   readonly evaluationNoise: number;
-  /** F(λ_i) without noise, updated when an agent's λ changes. */
-  private readonly fitnessValues: Float64Array;
   private readonly point: number[];
-  private readonly blockNormals: Float64Array;
 
   constructor(options: ReducedSystemOptions) {
-    super(options);
-    if (options.fitness.dim !== this.lambdaDim) {
-      throw new ConfigError('fitness', `the fitness has dimension ${options.fitness.dim} but the domain is ${this.lambdaDim}D`);
-    }
-    this.fitness = options.fitness;
-    this.form = checkForm(options.form);
-    this.gamma = 0;
-    this.q = 0;
-    if (this.form === 'rate') {
-      const gamma = options.gamma;
-      if (typeof gamma !== 'number' || !Number.isFinite(gamma) || gamma < 0) {
-        throw new ConfigError('gamma', `${String(gamma)} is invalid; the rate form needs a finite selection rate γ ≥ 0`);
+    super(options, { model: null, spec: () => null });
+    try {
+      if (options.fitness.dim !== this.lambdaDim) {
+        throw new ConfigError('fitness', `the fitness has dimension ${options.fitness.dim} but the domain is ${this.lambdaDim}D`);
       }
-      this.gamma = gamma;
+      this.fitness = options.fitness;
+      this.form = checkForm(options.form);
+      this.gamma = this.form === 'rate' ? checkGamma(options.gamma) : 0;
+      this.q = this.form === 'truncation' ? checkTruncationFraction(options.q) : 0;
+      this.evaluationNoise = checkEvaluationNoise(options.evaluationNoise ?? 0);
+      this.point = new Array<number>(this.lambdaDim).fill(0);
+      const values = this.buffers.fitnessValues;
+      for (let i = 0; i < this.agents; i++) values[i] = this.evaluate(i);
+    } catch (error) {
+      // The workers have started in the base constructor.
+      this.close();
+      throw error;
     }
-    if (this.form === 'truncation') {
-      const q = options.q;
-      if (typeof q !== 'number' || !(q > 0 && q <= 0.5)) {
-        throw new ConfigError('q', `${String(q)} is invalid; the truncation fraction must satisfy 0 < q ≤ 0.5`);
-      }
-      this.q = q;
-    }
-    const noise = options.evaluationNoise ?? 0;
-    if (typeof noise !== 'number' || !Number.isFinite(noise) || noise < 0) {
-      throw new ConfigError('evaluationNoise', `${noise} is invalid; expected a finite number ≥ 0`);
-    }
-    this.evaluationNoise = noise;
-
-    this.point = new Array<number>(this.lambdaDim).fill(0);
-    this.fitnessValues = new Float64Array(this.agents);
-    for (let i = 0; i < this.agents; i++) this.fitnessValues[i] = this.evaluate(i);
-    this.blockNormals = new Float64Array(noise > 0 ? Math.min(this.blocks.blockSize, this.agents) : 0);
   }
 
   /** Number of agents replaced per truncation step: round(qN), at most ⌊N/2⌋. */
@@ -94,66 +79,53 @@ export class ReducedParticleSystem extends Population {
   step(dt = 1): void {
     if (!(dt > 0) || !Number.isFinite(dt)) throw new RangeError(`ReducedParticleSystem.step: dt = ${dt}; expected a finite dt > 0`);
     const probability = this.form === 'rate' ? -Math.expm1(-this.gamma * dt) : 1;
-    let replaced = 0;
+    this.beginStep(probability);
     if (probability > 0 && this.form !== 'truncation' && this.selectsOnExactFitness()) {
-      // Weights ∝ F need no logarithms: the alias table takes F itself.
-      this.weights.set(this.fitnessValues);
-      this.buildAliasTable();
-      this.forEachBlock((block, start, end) => {
-        replaced += this.selectByRate(block, start, end, probability);
-      });
+      // Weights ∝ F need no logarithms: the parent table takes F itself.
+      this.buildParentTable(WeightSource.FitnessValues, WeightTransform.Identity, 0, 0);
+      this.runPhase(Phase.SelectByRate);
     } else if (probability > 0) {
       this.evaluateAll();
       this.estimateFitness();
       if (this.form === 'truncation') {
-        const count = this.truncationCount;
-        this.rankForTruncation(count);
-        this.forEachBlock((block, start, end) => {
-          replaced += this.selectByTruncation(block, start, end, count);
-        });
+        this.rankForTruncation(this.truncationCount);
+        this.runPhase(Phase.SelectByTruncation);
       } else {
         this.weightsFromEstimates();
-        this.forEachBlock((block, start, end) => {
-          replaced += this.selectByRate(block, start, end, probability);
-        });
+        this.runPhase(Phase.SelectByRate);
       }
     } else {
-      this.forEachBlock((block, start, end) => {
-        replaced += this.selectByRate(block, start, end, 0);
-      });
+      // Probability 0: every agent is kept and nothing is drawn.
+      this.runPhase(Phase.SelectByRate);
     }
-    this.finishLambda();
+    this.finishStep(this.replacedThisStep(), dt);
 
+    const values = this.buffers.fitnessValues;
+    const parents = this.buffers.parentIndex;
     for (let i = 0; i < this.agents; i++) {
-      if (this.parentIndex[i] >= 0) this.fitnessValues[i] = this.evaluate(i);
+      if (parents[i] >= 0) values[i] = this.evaluate(i);
     }
-    this.selectionCount += replaced;
-    this.stepCount++;
-    this.time += dt;
   }
 
   /** Returns whether selection uses F itself (raw estimates without evaluation noise); throws when every F is 0. */
   private selectsOnExactFitness(): boolean {
     if (this.estimator.options.kind !== 'raw' || this.evaluationNoise > 0) return false;
-    for (let i = 0; i < this.agents; i++) if (this.fitnessValues[i] > 0) return true;
+    const values = this.buffers.fitnessValues;
+    for (let i = 0; i < this.agents; i++) if (values[i] > 0) return true;
     throw new RangeError('particles: every agent has fitness 0, so selection is undefined; check F on the domain');
   }
 
   /** Writes this step's log evaluations: log F, plus noise drawn per block (one normal per agent). */
   private evaluateAll(): void {
     const s = this.evaluationNoise;
-    const values = this.fitnessValues;
     if (s === 0) {
-      for (let i = 0; i < this.agents; i++) this.logEvaluations[i] = Math.log(values[i]);
+      const values = this.buffers.fitnessValues;
+      const logEvaluations = this.buffers.logEvaluations;
+      for (let i = 0; i < this.agents; i++) logEvaluations[i] = Math.log(values[i]);
       return;
     }
-    const normals = this.blockNormals;
-    this.forEachBlock((block, start, end) => {
-      this.draws[block].normals(normals, 0, end - start);
-      for (let i = start; i < end; i++) {
-        this.logEvaluations[i] = Math.log(values[i]) + s * normals[i - start] - 0.5 * s * s;
-      }
-    });
+    this.setParameter(Parameter.NoiseStd, s);
+    this.runPhase(Phase.EvaluationNoise);
   }
 
   /** Evaluates F(λ_i) and checks that it is finite and ≥ 0. */
@@ -167,6 +139,27 @@ export class ReducedParticleSystem extends Population {
     }
     return value;
   }
+}
+
+function checkGamma(gamma: number | undefined): number {
+  if (typeof gamma !== 'number' || !Number.isFinite(gamma) || gamma < 0) {
+    throw new ConfigError('gamma', `${String(gamma)} is invalid; the rate form needs a finite selection rate γ ≥ 0`);
+  }
+  return gamma;
+}
+
+function checkTruncationFraction(q: number | undefined): number {
+  if (typeof q !== 'number' || !(q > 0 && q <= 0.5)) {
+    throw new ConfigError('q', `${String(q)} is invalid; the truncation fraction must satisfy 0 < q ≤ 0.5`);
+  }
+  return q;
+}
+
+function checkEvaluationNoise(noise: number): number {
+  if (typeof noise !== 'number' || !Number.isFinite(noise) || noise < 0) {
+    throw new ConfigError('evaluationNoise', `${noise} is invalid; expected a finite number ≥ 0`);
+  }
+  return noise;
 }
 
 function checkForm(form: ReducedForm): ReducedForm {

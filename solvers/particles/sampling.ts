@@ -3,7 +3,9 @@
  * and from a stored population.
  */
 
-import type { Density } from '../../src/model/density.js';
+import { Density } from '../../src/model/density.js';
+import type { Domain } from '../../src/model/domain.js';
+import { CellGrid } from '../../src/model/grid.js';
 import { ConfigError } from '../../src/model/errors.js';
 import { AliasTable } from '../../src/random/index.js';
 import { asRandomSource, type ParticleDraws } from './blocks.js';
@@ -25,6 +27,7 @@ export interface LambdaSampler {
  */
 export class DensitySampler implements LambdaSampler {
   readonly dim: number;
+  readonly density: Density;
   private readonly table: AliasTable;
   private readonly lower: Float64Array;
   private readonly upper: Float64Array;
@@ -57,6 +60,7 @@ export class DensitySampler implements LambdaSampler {
     }
 
     const grid = density.grid;
+    this.density = density;
     this.dim = grid.dim;
     // Every cell has the same volume, so cell masses are proportional to the averages.
     this.table = new AliasTable(weights);
@@ -87,7 +91,8 @@ export class DensitySampler implements LambdaSampler {
 /** Draws a uniformly chosen row of a stored population (its empirical law). */
 export class EmpiricalSampler implements LambdaSampler {
   readonly dim: number;
-  private readonly rows: Float64Array;
+  /** The stored rows, `dim` values each. */
+  readonly rows: Float64Array;
   private readonly count: number;
 
   constructor(rows: Float64Array, dim: number) {
@@ -103,4 +108,24 @@ export class EmpiricalSampler implements LambdaSampler {
     const row = Math.min(this.count - 1, Math.floor(draws.uniform() * this.count));
     for (let k = 0; k < this.dim; k++) out[offset + k] = this.rows[row * this.dim + k];
   }
+}
+
+/** What a worker thread needs to rebuild a sampler. */
+export type SamplerSpec =
+  | { kind: 'density'; shape: number[]; values: Float64Array }
+  | { kind: 'empirical'; rows: Float64Array; dim: number };
+
+/** Returns the spec of a DensitySampler or EmpiricalSampler; throws a RangeError for other samplers. */
+export function samplerSpec(sampler: LambdaSampler): SamplerSpec {
+  if (sampler instanceof DensitySampler) {
+    return { kind: 'density', shape: [...sampler.density.grid.shape], values: sampler.density.values };
+  }
+  if (sampler instanceof EmpiricalSampler) return { kind: 'empirical', rows: sampler.rows, dim: sampler.dim };
+  throw new RangeError('samplerSpec: only DensitySampler and EmpiricalSampler can be rebuilt in a worker thread');
+}
+
+/** Rebuilds a sampler from `samplerSpec` on `domain`, the domain of the original density. */
+export function samplerFromSpec(spec: SamplerSpec, domain: Domain): LambdaSampler {
+  if (spec.kind === 'empirical') return new EmpiricalSampler(spec.rows, spec.dim);
+  return new DensitySampler(new Density(new CellGrid(domain, spec.shape), spec.values));
 }

@@ -17,6 +17,11 @@ export interface ParticleSolveOptions extends SolveOptions {
   particles?: number;
   /** Seed of the random streams, an integer in [0, 2^53 − 1]. @default 0 */
   seed?: number;
+  /**
+   * Threads that run the particle blocks, the calling thread included
+   * (see PopulationOptions.threads); results do not depend on it. @default 1
+   */
+  threads?: number;
 }
 
 export const DEFAULT_PARTICLES = 10_000;
@@ -89,6 +94,7 @@ export function reducedSystemFor(problem: Problem, options: ParticleSolveOptions
     domain: checked.grid.domain,
     particles,
     seed: options.seed ?? 0,
+    threads: options.threads ?? 1,
     kernel: checked.kernel,
     initialLambda: checked.initial,
     fitness: checked.fitness,
@@ -109,7 +115,11 @@ export const particleSolver: Solver = {
     const scheme = schemeName(checked.form, options.scheme);
     const dt = timeStep(checked, options);
     const system = reducedSystemFor(checked, options);
-    return runParticles(checked, system, scheme, dt, options, observers);
+    try {
+      return runParticles(checked, system, scheme, dt, options, observers);
+    } finally {
+      system.close();
+    }
   },
 };
 

@@ -2,13 +2,14 @@
  * The full particle system of population-based training: N agents with
  * parameters θ_i ∈ R^d and hyperparameters λ_i ∈ Λ ⊂ R^m.
  *
- * One step of length Δt:
+ * One step of length Δt, in the law it follows (`step` describes the order
+ * in which the work is done):
  * 1. every agent is evaluated, V_i = V(θ_i, λ_i), with Boltzmann weight
  *    ω_i = exp(−αV_i), and the fitness estimates are updated;
  * 2. every agent is replaced with probability 1 − exp(−γΔt): it draws a
- *    parent j with probability ω_j/Σω (alias table, O(1) per draw), copies
- *    θ_j and takes the mutated λ_j. Parents are read from θ, λ and weights
- *    as they stood at the start of the step;
+ *    parent j with probability ω_j/Σω (ParentTable, O(log N) per draw),
+ *    copies θ_j and takes the mutated λ_j. Parents are read from θ, λ and
+ *    weights as they stood at the start of the step;
  * 3. θ takes one Euler–Maruyama step with the new λ:
  *    θ ← θ − (Δt/ε)∇_θL(θ, λ) + sqrt(2σ(λ)Δt/ε)·ξ.
  *
@@ -20,9 +21,10 @@
 
 import type { CellGrid } from '../../src/model/grid.js';
 import { ConfigError, StepSizeError } from '../../src/model/errors.js';
-import { boltzmannWeights } from '../../src/random/index.js';
 import { columnCovariance, columnMeans, histogram, sortedColumn, type Histogram } from './empirical.js';
-import type { ParticleModel } from './models.js';
+import { modelSpec, type ParticleModel } from './models.js';
+import { WeightTransform } from './parents.js';
+import { Parameter, Phase, WeightSource } from './phases.js';
 import { Population, type PopulationOptions } from './population.js';
 
 export interface ParticleSystemOptions extends PopulationOptions {
@@ -44,39 +46,27 @@ export class ParticleSystem extends Population {
   readonly alpha: number;
   readonly gamma: number;
   readonly epsilon: number;
-  private thetaCurrent: Float64Array;
-  private thetaNext: Float64Array;
-  private readonly losses: Float64Array;
-  /** Normals of one block: blockSize·d entries. */
-  private readonly blockNormals: Float64Array;
 
   constructor(options: ParticleSystemOptions) {
-    super(options);
-    const model = options.model;
-    model.checkDomain(options.domain);
-    if (model.lambdaDim !== this.lambdaDim) {
-      throw new ConfigError('model', `the model has ${model.lambdaDim} hyperparameter(s) but the domain is ${this.lambdaDim}D`);
-    }
+    const model = checkModel(options);
+    super(options, { model, spec: () => modelSpec(model) });
     this.model = model;
     this.thetaDim = model.thetaDim;
-    this.alpha = checkRate('alpha', options.alpha);
-    this.gamma = checkRate('gamma', options.gamma);
-    const epsilon = options.epsilon;
-    if (typeof epsilon !== 'number' || !Number.isFinite(epsilon) || epsilon <= 0) {
-      throw new ConfigError('epsilon', `${epsilon} is invalid; the time-scale ratio must be finite and > 0`);
+    try {
+      this.alpha = checkRate('alpha', options.alpha);
+      this.gamma = checkRate('gamma', options.gamma);
+      this.epsilon = checkEpsilon(options.epsilon);
+      this.buffers.theta[0].set(initialTheta(options.initialTheta ?? 0, this.agents, this.thetaDim));
+    } catch (error) {
+      // The workers have started in the base constructor.
+      this.close();
+      throw error;
     }
-    this.epsilon = epsilon;
-
-    const size = this.agents * this.thetaDim;
-    this.thetaCurrent = initialTheta(options.initialTheta ?? 0, this.agents, this.thetaDim);
-    this.thetaNext = new Float64Array(size);
-    this.losses = new Float64Array(this.agents);
-    this.blockNormals = new Float64Array(Math.min(this.blocks.blockSize, this.agents) * this.thetaDim);
   }
 
   /** θ of every agent, N·d values row-major. Each step replaces this array: read it again after a step. */
   get theta(): Float64Array {
-    return this.thetaCurrent;
+    return this.buffers.theta[this.parity];
   }
 
   /**
@@ -93,6 +83,15 @@ export class ParticleSystem extends Population {
    * Advances by one step of length dt (see the file comment for the
    * order). Throws StepSizeError when dt breaks the stability bound, and a
    * RangeError when V or θ becomes non-finite.
+   *
+   * The step runs as phases over all blocks. MoveKept decides which agents
+   * are replaced, evaluates V and moves the kept agents. The selection
+   * weights come next: their minimum or estimates on this thread, and their
+   * running sums per block. ReplaceAndMove then draws the parents and
+   * mutations and moves the replaced agents. Kept agents move before the
+   * parents are drawn because neither depends on the other, and this reads
+   * θ once for both V and the move. The current θ and λ stay unchanged
+   * until the step ends, so every parent is read as it stood at the start.
    */
   step(dt: number): void {
     if (!(dt > 0) || !Number.isFinite(dt)) throw new RangeError(`ParticleSystem.step: dt = ${dt}; expected a finite dt > 0`);
@@ -101,78 +100,45 @@ export class ParticleSystem extends Population {
       throw new StepSizeError('Euler–Maruyama', dt, bound, 'the step is unstable for (Δt/ε)·curvature ≥ 2');
     }
     const probability = -Math.expm1(-this.gamma * dt);
-    if (probability > 0) this.prepareSelection();
-
-    const h = dt / this.epsilon;
-    const d = this.thetaDim;
-    let replaced = 0;
-    // NOTE: every block runs on this thread. Worker threads over SharedArrayBuffer
-    // would each take a set of blocks here. Because every block has its own stream,
-    // any such split gives the same bits as this loop (the block-order tests check it).
-    this.forEachBlock((block, start, end) => {
-      replaced += this.selectByRate(block, start, end, probability);
-      const normals = this.blockNormals;
-      this.draws[block].normals(normals, 0, (end - start) * d);
-      this.model.eulerMaruyama(this.thetaCurrent, this.sourceIndex, this.nextLambda, normals, h, start, end, this.thetaNext);
-      this.checkTheta(start, end);
-    });
-
-    this.finishLambda();
-    const previous = this.thetaCurrent;
-    this.thetaCurrent = this.thetaNext;
-    this.thetaNext = previous;
-    this.selectionCount += replaced;
-    this.stepCount++;
-    this.time += dt;
+    this.beginStep(probability);
+    this.setParameter(Parameter.H, dt / this.epsilon);
+    this.runPhase(Phase.MoveKept);
+    if (probability > 0) {
+      this.prepareSelection();
+      this.runPhase(Phase.ReplaceAndMove);
+    }
+    this.finishStep(this.replacedThisStep(), dt);
   }
 
-  /** Evaluates V, updates the estimates, and builds the alias table of the selection weights. */
+  /** Updates the fitness estimates from V and builds the parent table of the selection weights. */
   private prepareSelection(): void {
-    const theta = this.thetaCurrent;
-    this.forEachBlock((_block, start, end) => this.model.validationLosses(theta, this.lambda, start, end, this.losses));
-    for (let i = 0; i < this.agents; i++) {
-      const loss = this.losses[i];
-      if (!Number.isFinite(loss)) {
-        throw new RangeError(`ParticleSystem: V(θ, λ) = ${loss} for agent ${i} at step ${this.stepCount + 1}; V must be finite`);
-      }
-    }
     if (this.estimator.options.kind === 'raw') {
-      // Boltzmann weights exp(−α(V − min V)), shifted by the best agent so they cannot underflow.
-      boltzmannWeights(this.losses, this.alpha, this.weights);
-      this.buildAliasTable();
+      // Boltzmann weights exp(−α(V − min V)): the best agent has weight 1, so the sum cannot underflow.
+      let min = Infinity;
+      for (let b = 0; b < this.blocks.count; b++) min = Math.min(min, this.buffers.blockMinima[b]);
+      this.buildParentTable(WeightSource.Losses, WeightTransform.Exp, -this.alpha, min);
       return;
     }
-    for (let i = 0; i < this.agents; i++) this.logEvaluations[i] = -this.alpha * this.losses[i];
+    const losses = this.buffers.losses;
+    const logEvaluations = this.buffers.logEvaluations;
+    for (let i = 0; i < this.agents; i++) logEvaluations[i] = -this.alpha * losses[i];
     this.estimateFitness();
     this.weightsFromEstimates();
   }
 
-  private checkTheta(start: number, end: number): void {
-    const d = this.thetaDim;
-    const next = this.thetaNext;
-    for (let j = start * d; j < end * d; j++) {
-      if (!Number.isFinite(next[j])) {
-        throw new RangeError(
-          `ParticleSystem: θ of agent ${Math.floor(j / d)} became ${next[j]} at step ${this.stepCount + 1} ` +
-            `(time ${this.time}); reduce dt or check ∇L and σ`,
-        );
-      }
-    }
-  }
-
   /** Mean of θ per coordinate. */
   thetaMean(): Float64Array {
-    return columnMeans(this.thetaCurrent, this.thetaDim);
+    return columnMeans(this.theta, this.thetaDim);
   }
 
   /** Covariance of θ (d × d, normalised by N). */
   thetaCovariance(): number[][] {
-    return columnCovariance(this.thetaCurrent, this.thetaDim);
+    return columnCovariance(this.theta, this.thetaDim);
   }
 
   /** Coordinate `axis` of θ over all agents, sorted. */
   sortedTheta(axis = 0): Float64Array {
-    return sortedColumn(this.thetaCurrent, this.thetaDim, axis);
+    return sortedColumn(this.theta, this.thetaDim, axis);
   }
 
   /**
@@ -180,8 +146,25 @@ export class ParticleSystem extends Population {
    * whose box is a window of θ-space, with the number of agents outside it.
    */
   thetaHistogram(grid: CellGrid, axes: readonly number[] = grid.dim === 1 ? [0] : [0, 1]): Histogram {
-    return histogram(this.thetaCurrent, this.thetaDim, axes, grid);
+    return histogram(this.theta, this.thetaDim, axes, grid);
   }
+}
+
+/** Checks that the model fits the domain before the population is built. */
+function checkModel(options: ParticleSystemOptions): ParticleModel {
+  const model = options.model;
+  model.checkDomain(options.domain);
+  if (model.lambdaDim !== options.domain.dim) {
+    throw new ConfigError('model', `the model has ${model.lambdaDim} hyperparameter(s) but the domain is ${options.domain.dim}D`);
+  }
+  return model;
+}
+
+function checkEpsilon(epsilon: number): number {
+  if (typeof epsilon !== 'number' || !Number.isFinite(epsilon) || epsilon <= 0) {
+    throw new ConfigError('epsilon', `${epsilon} is invalid; the time-scale ratio must be finite and > 0`);
+  }
+  return epsilon;
 }
 
 function checkRate(field: string, value: number): number {

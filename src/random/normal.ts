@@ -16,7 +16,7 @@
  * layer has area V under the unnormalised density f(x) = exp(−x²/2).
  */
 
-import type { RandomSource } from './xoshiro.js';
+import { Xoshiro128StarStar, type RandomSource } from './xoshiro.js';
 
 /** Number of layers. */
 export const ZIGGURAT_LAYERS = 128;
@@ -80,6 +80,25 @@ export function normalTail(rng: RandomSource, r: number): number {
 }
 
 /**
+ * Finishes an attempt that failed the rectangle test: the base layer goes
+ * to the tail sampler, and any other layer tests its wedge against f with
+ * one more uniform. Returns NaN when the wedge rejects the point, so the
+ * caller starts a new attempt.
+ */
+function wedgeOrTail(rng: RandomSource, layer: number, negative: boolean, u: number): number {
+  // The part of the base strip beyond R has the tail's area exactly.
+  if (layer === 0) {
+    const x = normalTail(rng, ZIGGURAT_R);
+    return negative ? -x : x;
+  }
+  // Wedge between the rectangle and the curve: accept under f.
+  const x = u * layerX[layer];
+  const y = layerF[layer] + rng.nextFloat64() * (layerF[layer + 1] - layerF[layer]);
+  if (y < Math.exp(-0.5 * x * x)) return negative ? -x : x;
+  return Number.NaN;
+}
+
+/**
  * Returns one standard normal variate. 97.2% of calls return after two
  * 32-bit draws, from the rectangle test.
  */
@@ -96,23 +115,84 @@ export function normal(rng: RandomSource): number {
       const x = u * layerX[layer];
       return negative ? -x : x;
     }
-
-    // The part of the base strip beyond R has the tail's area exactly.
-    if (layer === 0) {
-      const x = normalTail(rng, ZIGGURAT_R);
-      return negative ? -x : x;
-    }
-
-    // Wedge between the rectangle and the curve: accept under f.
-    const x = u * layerX[layer];
-    const y = layerF[layer] + rng.nextFloat64() * (layerF[layer + 1] - layerF[layer]);
-    if (y < Math.exp(-0.5 * x * x)) return negative ? -x : x;
+    const x = wedgeOrTail(rng, layer, negative, u);
+    if (!Number.isNaN(x)) return x;
   }
 }
 
+/** State words of a generator while `fillFromXoshiro` runs it on local variables. */
+const stateWords = new Int32Array(4);
+
 /**
- * Writes `count` standard normal variates into out[offset … offset + count − 1].
- * Allocates nothing. Returns `out`.
+ * fillNormals for xoshiro128**: the generator and the rectangle test run on
+ * local int32 variables and each variate is stored straight into `out`, so
+ * the common path allocates nothing. The 2.8% of attempts that fail the
+ * rectangle test hand the state back to `rng` and finish as `normal` does,
+ * so the output equals `normal` called `end − offset` times.
+ */
+function fillFromXoshiro(rng: Xoshiro128StarStar, out: Float64Array, offset: number, end: number): void {
+  rng.storeState(stateWords, 0);
+  let s0 = stateWords[0];
+  let s1 = stateWords[1];
+  let s2 = stateWords[2];
+  let s3 = stateWords[3];
+  let i = offset;
+  while (i < end) {
+    // Two outputs a and b of xoshiro128**, as in Xoshiro128StarStar.nextUint32.
+    let scaled = Math.imul(s1, 5);
+    const a = Math.imul((scaled << 7) | (scaled >>> 25), 9);
+    let t = s1 << 9;
+    s2 ^= s0;
+    s3 ^= s1;
+    s1 ^= s2;
+    s0 ^= s3;
+    s2 ^= t;
+    s3 = (s3 << 11) | (s3 >>> 21);
+
+    scaled = Math.imul(s1, 5);
+    const b = Math.imul((scaled << 7) | (scaled >>> 25), 9) >>> 0;
+    t = s1 << 9;
+    s2 ^= s0;
+    s3 ^= s1;
+    s1 ^= s2;
+    s0 ^= s3;
+    s2 ^= t;
+    s3 = (s3 << 11) | (s3 >>> 21);
+
+    const layer = a & 127;
+    const u = ((a >>> 11) * TWO_POW_32 + b) * TWO_POW_MINUS_53;
+    if (u < layerRatio[layer]) {
+      // Bit 7 set gives the factor −1 and clear gives +1; a multiplication
+      // avoids a branch that the CPU would mispredict half the time.
+      out[i++] = u * layerX[layer] * (1 - ((a >>> 6) & 2));
+      continue;
+    }
+
+    stateWords[0] = s0;
+    stateWords[1] = s1;
+    stateWords[2] = s2;
+    stateWords[3] = s3;
+    rng.loadState(stateWords, 0);
+    let x = wedgeOrTail(rng, layer, (a & 128) !== 0, u);
+    if (Number.isNaN(x)) x = normal(rng);
+    out[i++] = x;
+    rng.storeState(stateWords, 0);
+    s0 = stateWords[0];
+    s1 = stateWords[1];
+    s2 = stateWords[2];
+    s3 = stateWords[3];
+  }
+  stateWords[0] = s0;
+  stateWords[1] = s1;
+  stateWords[2] = s2;
+  stateWords[3] = s3;
+  rng.loadState(stateWords, 0);
+}
+
+/**
+ * Writes `count` standard normal variates into out[offset … offset + count − 1],
+ * the values of `count` successive `normal` calls. Allocates nothing.
+ * Returns `out`.
  */
 export function fillNormals(
   rng: RandomSource,
@@ -129,6 +209,10 @@ export function fillNormals(
     );
   }
   const end = offset + count;
+  if (rng instanceof Xoshiro128StarStar) {
+    fillFromXoshiro(rng, out, offset, end);
+    return out;
+  }
   for (let i = offset; i < end; i++) out[i] = normal(rng);
   return out;
 }

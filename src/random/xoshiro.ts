@@ -99,6 +99,37 @@ export class Xoshiro128StarStar implements RandomSource {
     this.s3 = state[3] | 0;
   }
 
+  /**
+   * Copies the state words into words[offset … offset + 3] as int32, so that
+   * a hot loop can run the generator on local variables or another thread
+   * can continue the stream.
+   */
+  storeState(words: Int32Array, offset = 0): void {
+    words[offset] = this.s0;
+    words[offset + 1] = this.s1;
+    words[offset + 2] = this.s2;
+    words[offset + 3] = this.s3;
+  }
+
+  /**
+   * Replaces the state by words[offset … offset + 3], as `storeState` wrote
+   * them. Unlike `setState` it checks only that the state is not all zero,
+   * because it runs once per block of agents.
+   */
+  loadState(words: Int32Array, offset = 0): void {
+    const s0 = words[offset] | 0;
+    const s1 = words[offset + 1] | 0;
+    const s2 = words[offset + 2] | 0;
+    const s3 = words[offset + 3] | 0;
+    if ((s0 | s1 | s2 | s3) === 0) {
+      throw new RangeError(`Xoshiro128StarStar: the words at offset ${offset} hold the all-zero state, which is invalid`);
+    }
+    this.s0 = s0;
+    this.s1 = s1;
+    this.s2 = s2;
+    this.s3 = s3;
+  }
+
   /** Returns an independent copy that continues the same sequence. */
   clone(): Xoshiro128StarStar {
     return Xoshiro128StarStar.fromState(this.getState());
@@ -130,6 +161,17 @@ export class Xoshiro128StarStar implements RandomSource {
     const high = this.nextUint32() >>> 5;
     const low = this.nextUint32() >>> 6;
     return (high * TWO_POW_26 + low) * TWO_POW_MINUS_53;
+  }
+
+  /**
+   * Writes `count` outputs of nextFloat64 into out[offset … offset + count − 1],
+   * the same values that as many nextFloat64 calls return. The caller
+   * checks the range.
+   */
+  fillFloat64(out: Float64Array, offset: number, count: number): void {
+    this.storeState(stateWords, 0);
+    fillFloat64FromState(stateWords, out, offset, offset + count);
+    this.loadState(stateWords, 0);
   }
 
   /** Advances the state by 2^64 outputs. */
@@ -178,4 +220,47 @@ export class Xoshiro128StarStar implements RandomSource {
     this.s2 = a2;
     this.s3 = a3;
   }
+}
+
+/** State words of a generator while a fill loop runs it on local variables. */
+const stateWords = new Int32Array(4);
+
+/**
+ * The loop of `fillFloat64`, on state words instead of generator fields:
+ * V8 compiles the loop while it runs (on-stack replacement), and field
+ * stores after such a loop deoptimised the function on every call in
+ * Node 20.
+ */
+function fillFloat64FromState(words: Int32Array, out: Float64Array, offset: number, end: number): void {
+  let s0 = words[0];
+  let s1 = words[1];
+  let s2 = words[2];
+  let s3 = words[3];
+  for (let i = offset; i < end; i++) {
+    let scaled = Math.imul(s1, 5);
+    const high = Math.imul((scaled << 7) | (scaled >>> 25), 9) >>> 5;
+    let t = s1 << 9;
+    s2 ^= s0;
+    s3 ^= s1;
+    s1 ^= s2;
+    s0 ^= s3;
+    s2 ^= t;
+    s3 = (s3 << 11) | (s3 >>> 21);
+
+    scaled = Math.imul(s1, 5);
+    const low = Math.imul((scaled << 7) | (scaled >>> 25), 9) >>> 6;
+    t = s1 << 9;
+    s2 ^= s0;
+    s3 ^= s1;
+    s1 ^= s2;
+    s0 ^= s3;
+    s2 ^= t;
+    s3 = (s3 << 11) | (s3 >>> 21);
+
+    out[i] = (high * TWO_POW_26 + low) * TWO_POW_MINUS_53;
+  }
+  words[0] = s0;
+  words[1] = s1;
+  words[2] = s2;
+  words[3] = s3;
 }

@@ -87,17 +87,30 @@ describe('ParticleSystem step', () => {
     });
   }
 
+  /**
+   * A parent uniform that picks agent j: the middle of j's interval in the running sums
+   * of the weights exp(−α(V − min V)), divided by their total. V = ½|θ − w|² is 0.185,
+   * 0.325 and 0.26, so the weights are 1, e^{−0.28} and e^{−0.15}.
+   */
+  function parentUniform(j: number): number {
+    const losses = [0, 1, 2].map((i) => 0.5 * ((theta0[2 * i] - w[0]) ** 2 + (theta0[2 * i + 1] - w[1]) ** 2));
+    const min = Math.min(...losses);
+    const weights = losses.map((v) => Math.exp(-2 * (v - min)));
+    const before = weights.slice(0, j).reduce((sum, x) => sum + x, 0);
+    const total = weights.reduce((sum, x) => sum + x, 0);
+    return (before + weights[j] / 2) / total;
+  }
+
   function scriptedDraws(): ScriptedDraws {
     // The selection probability is 1 − e^{−0.1} ≈ 0.095, and the decision uniforms come
-    // first: 0.05 replaces agent 0, 0.5 keeps agent 1, 0.02 replaces agent 2. A parent
-    // uniform (j + 1e-9)/3 is column j of the alias table with a coin of 3e-9, below
-    // every positive threshold, so it picks parent j. Agent 0 takes parent 2, and its
-    // mutation normal 0.6 moves λ to 0.95 + 0.12 = 1.07, reflected to 0.93. Agent 2
-    // takes parent 0 as it stood before the step: λ = 0.1 − 0.2·0.25 = 0.05 and agent
-    // 0's old θ. Then the block's six EM normals.
+    // first: 0.05 replaces agent 0, 0.5 keeps agent 1, 0.02 replaces agent 2. The
+    // block's six EM normals follow, in agent order. Then the replaced agents draw in
+    // order. Agent 0 takes parent 2, and its mutation normal 0.6 moves λ to
+    // 0.95 + 0.12 = 1.07, reflected to 0.93. Agent 2 takes parent 0 as it stood before
+    // the step: λ = 0.1 − 0.2·0.25 = 0.05 and agent 0's old θ.
     return new ScriptedDraws(
-      [0.05, 0.5, 0.02, (2 + 1e-9) / 3, (0 + 1e-9) / 3],
-      [0.6, -0.25, 0.1, -0.2, 0.3, 0.4, -0.5, 0.6],
+      [0.05, 0.5, 0.02, parentUniform(2), parentUniform(0)],
+      [0.1, -0.2, 0.3, 0.4, -0.5, 0.6, 0.6, -0.25],
     );
   }
 
