@@ -12,12 +12,14 @@ import { ConfigError, ExpressionError, StepSizeError } from '../model/errors.js'
 import { createLogger, type LogLevel } from '../model/logger.js';
 import { FIGURES_HELP, figuresCommand, parseFiguresArgs } from './figures.js';
 import { runCommand } from './run.js';
+import { parseValidateArgs, VALIDATE_HELP, validateCommand } from './validate.js';
 
 const MAIN_HELP = `pbt-mf: mean-field solvers for population-based training
 
 Usage:
   pbt-mf run [config.json] [options]   solve a problem and write a run folder with a report
   pbt-mf figures <run-folder> [options] export a run's figures as SVG, PNG or PDF
+  pbt-mf validate [config.json] [opts]  particles against the PDE as N grows, and observed orders
   pbt-mf --help                        show this help
   pbt-mf <command> --help              show help for one command
 
@@ -73,8 +75,19 @@ async function main(argv: string[], streams: CliStreams): Promise<number> {
     if (parsed.logLevel !== 'error') for (const file of result.files) streams.stdout.write(`${file.path}\n`);
     return 0;
   }
+  if (command === 'validate') {
+    const parsed = parseValidateArgs(rest);
+    if (parsed.help) {
+      streams.stdout.write(VALIDATE_HELP);
+      return 0;
+    }
+    const logger = createLogger(parsed.logLevel, (line) => streams.stderr.write(`${line}\n`));
+    const result = await validateCommand({ ...parsed.options, logger });
+    if (parsed.logLevel !== 'error') streams.stdout.write(`${result.summary.join('\n')}\n`);
+    return 0;
+  }
   if (command !== 'run') {
-    throw new UsageError(`unknown command "${command}"; available commands: run, figures (see pbt-mf --help)`);
+    throw new UsageError(`unknown command "${command}"; available commands: run, figures, validate (see pbt-mf --help)`);
   }
 
   let parsed;

@@ -47,13 +47,14 @@ describe('examples', () => {
     files = (await readdir(EXAMPLES)).filter((f) => f.endsWith('.json')).sort();
   });
 
-  it('include the five documented configs', () => {
+  it('include the six documented configs', () => {
     expect(files).toEqual([
       'generational.json',
       'pbt-practice-truncation.json',
       'ridge-weight-decay-rm.json',
       'ridge-weight-decay-sm.json',
       'two-hyperparameters-2d.json',
+      'validation-ridge.json',
     ]);
   });
 
