@@ -51,6 +51,9 @@ export const DEFAULT_QUADRATURE_POINTS = 201;
  */
 export const MAX_GRID_CELLS = 2 ** 24;
 
+/** Largest population a run config may ask of the particles solver. */
+export const MAX_RUN_PARTICLES = 50_000_000;
+
 const COMMON_KEYS = [
   'version',
   'name',
@@ -521,7 +524,9 @@ function parseSolverChoice(v: JsonValidator, path: string, value: unknown, form:
     if (choice.name !== 'particles') {
       throw v.error(joinPath(path, 'particles'), `only used by the "particles" solver, not "${choice.name}"; remove the key`);
     }
-    choice.particles = v.number(joinPath(path, 'particles'), section.particles, { integer: true, min: 2 });
+    // 5e7 agents already take gigabytes in state, weights and scratch
+    // arrays; larger populations belong in the library API, not a run file.
+    choice.particles = v.number(joinPath(path, 'particles'), section.particles, { integer: true, min: 2, max: MAX_RUN_PARTICLES });
   }
   return choice;
 }

@@ -149,7 +149,7 @@ function checkOutputPath(outDir: string, state: FolderState, overwrite: boolean,
     throw new ConfigError(outDir, `the output path exists and is not a folder; choose another output folder${note}`);
   }
   if (state === 'non-empty' && !overwrite) {
-    throw new ConfigError(outDir, `the output folder is not empty; choose another folder or allow overwriting it${note}`);
+    throw new ConfigError(outDir, `the output folder is not empty; choose another folder or allow overwriting it (pbt-mf run --overwrite)${note}`);
   }
 }
 
