@@ -30,6 +30,7 @@ import type { CellGrid } from '../../src/model/grid.js';
 import type { Logger } from '../../src/model/logger.js';
 import type { StepInfo } from '../../src/model/observer.js';
 import type { Snapshot, SolverStats, Trace } from '../../src/model/solver.js';
+import { minimum, weightedMean } from '../time/driver.js';
 import { BackwardEulerFokkerPlanck, fokkerPlanckRates } from './fokker-planck.js';
 import { ExactFokkerPlanckFlow } from './exact-flow.js';
 import { lambdaMarginal, prepareKineticProblem, type KineticProblem, type KineticSetup } from './problem.js';
@@ -317,22 +318,6 @@ export const kineticSolver = {
   schemes: (): readonly KineticSchemeInfo[] => SCHEMES,
   solve: solveKinetic,
 } as const;
-
-function minimum(values: Float64Array): number {
-  let m = Infinity;
-  for (let i = 0; i < values.length; i++) if (values[i] < m) m = values[i];
-  return m;
-}
-
-function weightedMean(weights: Float64Array, x: Float64Array): number {
-  let s = 0;
-  let w = 0;
-  for (let i = 0; i < weights.length; i++) {
-    s += weights[i] * x[i];
-    w += weights[i];
-  }
-  return s / w;
-}
 
 export { discreteEffectiveFitness, discreteGibbsState, gibbsProduct, type KineticLimitData } from './limit.js';
 export {

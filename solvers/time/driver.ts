@@ -120,13 +120,15 @@ export function integrate(setup: IntegrationSetup): Solution {
   return solution;
 }
 
-function minimum(values: Float64Array): number {
+/** Smallest entry of `values`. */
+export function minimum(values: Float64Array): number {
   let m = Infinity;
   for (let i = 0; i < values.length; i++) if (values[i] < m) m = values[i];
   return m;
 }
 
-function weightedMean(weights: Float64Array, x: Float64Array): number {
+/** Σ wᵢxᵢ / Σ wᵢ. */
+export function weightedMean(weights: Float64Array, x: Float64Array): number {
   let s = 0;
   let w = 0;
   for (let i = 0; i < weights.length; i++) {
