@@ -81,7 +81,7 @@ export function asRandomSource(draws: ParticleDraws): RandomSource {
 }
 
 /**
- * Where the draws of each block come from during a phase of a step. `open`
+ * The source of each block's draws during a phase of a step. `open`
  * returns the draws of a block and `close` saves what the block consumed.
  * Every use of a block's draws sits between the two calls.
  */

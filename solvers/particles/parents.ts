@@ -1,34 +1,48 @@
 /**
  * Parent draws with probability proportional to the agents' selection
- * weights, from running sums kept per block.
+ * weights, by one of three exact methods.
  *
- * Block b stores the running sums of its own agents' weights, restarting
- * from 0, and `blockEnds[b]` the running sum of the block totals. A draw
- * scales a uniform u by the grand total, finds the block by binary search
- * on `blockEnds` and the agent within the block. Each block's sums are
- * written by whichever thread runs the block, and the block totals are
- * summed on one thread in block order, so the sums do not depend on the
- * number of threads.
+ * Search: block b stores the running sums of its own agents' weights,
+ * restarting from 0, and `blockEnds[b]` the running sum of the block
+ * totals. A draw scales a uniform u by the grand total, finds the block by
+ * binary search on `blockEnds` and the agent within the block. Each
+ * block's sums are written by whichever thread runs the block, and the
+ * block totals are summed on one thread in block order, so the sums do not
+ * depend on the number of threads.
  *
- * Building the sums costs one pass over the weights. A step with selection
- * probability p draws about pN parents, so for small p (1 − e^(−0.01)
- * ≈ 1% in the benchmarks) this beats building an alias table. For large p
- * an optional guide table per block (the indexed search of Chen and Asau,
- * "On generating random variates from an empirical distribution", AIIE
- * Transactions 6(2), 1974) finds the agent in O(1) expected time. The guide
- * returns the same agent as the binary search, so it changes only the
- * speed.
+ * Guided search: the same sums plus a guide table per block, as in the
+ * indexed (guide-table) search for discrete laws. Slot k of a block's table
+ * points at the first agent whose partial sum reaches the k-th of as many
+ * equal slices of the block total as the block has agents, so a draw
+ * scans O(1) agents on average instead of searching in O(log N). It
+ * returns the same agent as the binary search, for one more pass over the
+ * weights.
+ *
+ * Rejection: a candidate j uniform over all agents is accepted with
+ * probability w_j/w_max, else another candidate is drawn. It needs no pass
+ * over the weights at all, and a draw takes w_max/mean(w) candidates on
+ * average. A step with selection probability p draws about pN parents
+ * (1% of the agents at γΔt = 0.01), so when the weights are not too
+ * uneven this beats building the running sums for all N agents.
+ *
+ * The choice between them (Population.prepareParents) depends only on
+ * the weights, N and p, never on the threads.
  */
 
-import type { BlockLayout } from './blocks.js';
+import type { BlockLayout, ParticleDraws } from './blocks.js';
 
 /**
- * How `cumulateBlock` turns the values x_i into weights: `Identity` takes
+ * The map from values x_i to weights in `cumulateBlock`. `Identity` takes
  * w_i = x_i, and `Exp` takes w_i = exp(scale·(x_i − shift)), or 1 for every
- * agent when scale = 0. Numbers, so that a command to a worker can carry them.
+ * agent when scale = 0. The members are numbers, so that a command to a
+ * worker can carry them.
  */
 export const WeightTransform = { Identity: 0, Exp: 1 } as const;
 export type WeightTransform = (typeof WeightTransform)[keyof typeof WeightTransform];
+
+/** The parent sampling methods, as numbers that a command to a worker can carry. */
+export const ParentSampling = { Search: 0, GuidedSearch: 1, Rejection: 2 } as const;
+export type ParentSampling = (typeof ParentSampling)[keyof typeof ParentSampling];
 
 export class ParentTable {
   /**
@@ -46,7 +60,7 @@ export class ParentTable {
    * Writes the running sums of block `block`'s weights, builds its guide
    * when `withGuide` is set, and stores the block total in blockEnds[block]
    * until `sumBlocks` replaces it by the running sum. The weights must be
-   * finite and ≥ 0; the callers check the values beforehand.
+   * finite and ≥ 0, which the callers check beforehand.
    */
   cumulateBlock(block: number, values: Float64Array, transform: WeightTransform, scale: number, shift: number, withGuide: boolean): void {
     const start = this.layout.start(block);
@@ -59,7 +73,7 @@ export class ParentTable {
         cumulative[i] = sum;
       }
     } else if (scale === 0) {
-      // Every weight is exp(0) = 1; this also avoids 0·∞ = NaN when x − shift overflows.
+      // Every weight is exp(0) = 1. Setting it directly also avoids 0·∞ = NaN when x − shift overflows.
       for (let i = start; i < end; i++) {
         sum += 1;
         cumulative[i] = sum;
@@ -139,9 +153,36 @@ export class ParentTable {
   }
 
   /**
+   * Returns an agent drawn by rejection: candidate j = ⌊uN⌋, accepted when a
+   * second uniform v satisfies v·bound < w_j, the weight of `cumulateBlock`
+   * with the same values and transform. `bound` must be at least the
+   * largest weight: 1 for the Exp transform shifted by the largest
+   * exponent, the largest value for Identity. Draws two uniforms per
+   * candidate. Never returns an agent of weight 0, and terminates with
+   * probability 1 when some weight is positive.
+   */
+  sampleByRejection(
+    draws: ParticleDraws,
+    values: Float64Array,
+    transform: WeightTransform,
+    scale: number,
+    shift: number,
+    bound: number,
+  ): number {
+    const agents = this.layout.agents;
+    for (;;) {
+      // u ≤ 1 − 2^-53, so u·N rounds below N (see AliasTable.sample).
+      const candidate = Math.floor(draws.uniform() * agents);
+      let weight = values[candidate];
+      if (transform === WeightTransform.Exp) weight = scale === 0 ? 1 : Math.exp(scale * (weight - shift));
+      if (draws.uniform() * bound < weight) return candidate;
+    }
+  }
+
+  /**
    * guide[start + k] = the first offset j in the block with
    * key(cumulative[start + j]) ≥ k, or the last offset when there is none.
-   * The answer a of a search for x has cumulative[a] > x, so its key is at
+   * The result a of a search for x has cumulative[a] > x, so its key is at
    * least key(x) because `guideKey` is non-decreasing. The guide entry for
    * key(x) is therefore at most a, and scanning forward from it reaches a.
    */
@@ -158,7 +199,7 @@ export class ParentTable {
   }
 }
 
-/** The guide slot of a partial sum x in [0, total]: ⌊x·count/total⌋, at most count − 1. Non-decreasing in x. */
+/** Returns the guide slot of a partial sum x in [0, total], ⌊x·count/total⌋ capped at count − 1, which is non-decreasing in x. */
 function guideKey(x: number, count: number, total: number): number {
   const key = Math.floor(x * (count / total));
   return key < count ? key : count - 1;

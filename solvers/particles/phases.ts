@@ -10,11 +10,10 @@
  * is one integer.
  */
 
-import { ConfigError } from '../../src/model/errors.js';
 import type { BlockDrawSource, BlockLayout, ParticleDraws } from './blocks.js';
 import type { ParticleModel } from './models.js';
 import type { LambdaMutation } from './mutation.js';
-import { ParentTable, type WeightTransform } from './parents.js';
+import { ParentSampling, ParentTable, type WeightTransform } from './parents.js';
 
 /** The phases of a step, as the numbers that commands to workers carry. */
 export const Phase = {
@@ -42,7 +41,7 @@ export const PARENT_PENDING = -2;
 
 /** Slots of StepBuffers.parameters. */
 export const Parameter = {
-  /** Which buffer of θ and λ holds the state at the start of the step: 0 or 1. */
+  /** Index, 0 or 1, of the buffers of θ and λ that contain the state at the start of the step. */
   Parity: 0,
   /** Probability that an agent is replaced in this step. */
   Probability: 1,
@@ -52,20 +51,24 @@ export const Parameter = {
   StepNumber: 3,
   /** Time at the start of the step, for error messages. */
   Time: 4,
-  /** Which array the Cumulate phase reads: a WeightSource. */
+  /** The array that the Cumulate phase reads, as a WeightSource. */
   WeightSource: 5,
   /** A WeightTransform. */
   Transform: 6,
+  /** The scale of the Exp transform. */
   Scale: 7,
+  /** The shift of the Exp transform. */
   Shift: 8,
-  /** 1 when the Cumulate phase builds guide tables and parent draws use them, else 0. */
-  Guide: 9,
+  /** The parent sampling method, a ParentSampling. The Cumulate phase builds guide tables for GuidedSearch. */
+  Sampling: 9,
   /** Number of agents replaced by truncation. */
   TruncationCount: 10,
   /** Standard deviation s of the log evaluation noise. */
   NoiseStd: 11,
+  /** An upper bound on the selection weights, for rejection sampling. */
+  Bound: 12,
 } as const;
-const PARAMETER_COUNT = 12;
+const PARAMETER_COUNT = 13;
 
 /** The arrays the Cumulate phase can read its values from. */
 export const WeightSource = { Losses: 0, LogEstimates: 1, FitnessValues: 2 } as const;
@@ -75,7 +78,7 @@ export const WeightSource = { Losses: 0, LogEstimates: 1, FitnessValues: 2 } as 
  * system runs on several threads every array lives in a SharedArrayBuffer.
  */
 export interface StepBuffers {
-  /** λ before and after the step, N·m values each; `Parameter.Parity` says which is which. */
+  /** λ at the start and at the end of the step, N·m values each, in the order that `Parameter.Parity` sets. */
   lambda: [Float64Array, Float64Array];
   /** θ likewise, N·d values each (empty for the reduced system). */
   theta: [Float64Array, Float64Array];
@@ -85,10 +88,15 @@ export interface StepBuffers {
   fitnessValues: Float64Array;
   logEvaluations: Float64Array;
   logEstimates: Float64Array;
+  /** The running sums of the ParentTable, N values. */
   cumulative: Float64Array;
+  /** The block-level running sums of the ParentTable, one per block. */
   blockEnds: Float64Array;
+  /** The guide tables of the ParentTable, N values. */
   guide: Int32Array;
+  /** Parent of each agent in this step, −1 for a kept agent, or PARENT_PENDING between the phases. */
   parentIndex: Int32Array;
+  /** The agent whose θ each agent moves from in this step: its parent, or itself. */
   sourceIndex: Int32Array;
   /** Minimum of V over each block, from the MoveKept phase. */
   blockMinima: Float64Array;
@@ -100,6 +108,7 @@ export interface StepBuffers {
   topAgents: Int32Array;
   /** Four xoshiro128** state words per block (StreamStates). */
   streamStates: Int32Array;
+  /** The parameters of the current phase; see `Parameter`. */
   parameters: Float64Array;
 }
 
@@ -117,6 +126,7 @@ export function allocateStepBuffers(sizes: BufferSizes, shared: boolean): StepBu
   const float64 = (length: number): Float64Array =>
     shared ? new Float64Array(new SharedArrayBuffer(8 * length)) : new Float64Array(length);
   const int32 = (length: number): Int32Array => (shared ? new Int32Array(new SharedArrayBuffer(4 * length)) : new Int32Array(length));
+  const int8 = (length: number): Int8Array => (shared ? new Int8Array(new SharedArrayBuffer(length)) : new Int8Array(length));
   const { agents, blocks, lambdaDim, thetaDim, reduced } = sizes;
   return {
     lambda: [float64(agents * lambdaDim), float64(agents * lambdaDim)],
@@ -132,12 +142,20 @@ export function allocateStepBuffers(sizes: BufferSizes, shared: boolean): StepBu
     sourceIndex: int32(agents),
     blockMinima: float64(blocks),
     blockReplaced: int32(blocks),
-    roles: shared ? new Int8Array(new SharedArrayBuffer(reduced ? agents : 0)) : new Int8Array(reduced ? agents : 0),
+    roles: int8(reduced ? agents : 0),
     topAgents: int32(reduced ? agents : 0),
     streamStates: int32(4 * blocks),
     parameters: float64(PARAMETER_COUNT),
   };
 }
+
+/**
+ * Below this selection probability the decisions are drawn as geometric
+ * gaps, one uniform per replaced agent, rather than one uniform per agent.
+ * An estimate: a gap costs a logarithm and a uniform, about four times a
+ * plain uniform and comparison.
+ */
+const GEOMETRIC_MAX_PROBABILITY = 0.25;
 
 /** Agents per Euler–Maruyama chunk hold about this many normals (16 KB), so the chunk stays in the L1 cache. */
 const NORMALS_PER_CHUNK = 2048;
@@ -206,15 +224,14 @@ export class BlockPhases {
   }
 
   /**
-   * The first phase of a full-system step, for one block. It draws one
-   * uniform per agent for the decisions (none when the probability is 0
-   * or 1) and marks the agents to replace with PARENT_PENDING. It then
-   * draws the Euler–Maruyama normals of every agent, in chunks that stay in
-   * cache. Per chunk, it evaluates V(θ_i, λ_i) when selection is on and
-   * moves every kept agent from its own θ with its own λ. A replaced
-   * agent's normals wait in its row of the next θ until ReplaceAndMove.
-   * No agent's current θ or λ changes, so parents drawn later still see
-   * the population as it stood at the start of the step.
+   * Runs the first phase of a full-system step for one block. It draws the
+   * decisions and marks the agents to replace with PARENT_PENDING (see
+   * `decide`). It then draws the Euler–Maruyama normals of every agent, in
+   * chunks that stay in cache. Per chunk, it evaluates V(θ_i, λ_i) when
+   * selection is on and moves every kept agent from its own θ with its own
+   * λ. A replaced agent's normals wait in its row of the next θ until
+   * ReplaceAndMove. No agent's current θ or λ changes, so parents drawn
+   * later still see the population as it stood at the start of the step.
    */
   private moveKept(block: number): void {
     const model = this.requireModel();
@@ -236,15 +253,20 @@ export class BlockPhases {
     try {
       const replaced = this.decide(draws, start, end, probability);
       nextLambda.set(lambda.subarray(start * m, end * m), start * m);
+
       let min = Infinity;
       for (let first = start; first < end; first += this.chunkAgents) {
         const last = Math.min(end, first + this.chunkAgents);
         draws.normals(normals, 0, (last - first) * d);
-        if (probability > 0) {
-          model.validationLosses(theta, lambda, first, last, losses);
-          min = Math.min(min, checkLosses(losses, first, last, parameters));
+
+        if (probability > 0 && probability < 1 && model.validationLossesAndStep !== undefined) {
+          model.validationLossesAndStep(theta, lambda, normals, h, first, last, next, losses);
+        } else {
+          if (probability > 0) model.validationLosses(theta, lambda, first, last, losses);
+          if (probability < 1) model.eulerMaruyama(theta, sourceIndex, nextLambda, normals, h, first, last, next);
         }
-        if (probability < 1) model.eulerMaruyama(theta, sourceIndex, nextLambda, normals, h, first, last, next);
+        if (probability > 0) min = Math.min(min, checkLosses(losses, first, last, parameters));
+
         if (replaced > 0) {
           for (let i = first; i < last; i++) {
             if (parentIndex[i] !== PARENT_PENDING) continue;
@@ -254,6 +276,7 @@ export class BlockPhases {
         }
         checkTheta(next, d, first, last, parameters);
       }
+
       this.buffers.blockMinima[block] = min;
       this.buffers.blockReplaced[block] = replaced;
     } finally {
@@ -263,9 +286,16 @@ export class BlockPhases {
 
   /**
    * Marks every agent of start … end − 1 as kept (parentIndex −1, its own
-   * source) or, with the given probability, as PARENT_PENDING. Draws one
-   * uniform per agent in one `uniforms` call when 0 < probability < 1.
-   * Returns the number marked pending.
+   * source) or, independently with the given probability p, as
+   * PARENT_PENDING. Returns the number marked pending.
+   *
+   * Draws: none when p is 0 or 1. For p < GEOMETRIC_MAX_PROBABILITY it
+   * draws the gaps between replaced agents, one uniform U per replaced
+   * agent plus one that passes the end of the block: the gap ⌊ln(1 − U)/
+   * ln(1 − p)⌋ is geometric with P(gap ≥ k) = (1 − p)^k, which gives each
+   * agent its own Bernoulli(p) decision. For larger p it draws one uniform
+   * per agent in one `uniforms` call and replaces the agents whose uniform
+   * is below p.
    */
   private decide(draws: ParticleDraws, start: number, end: number, probability: number): number {
     const { parentIndex, sourceIndex } = this.buffers;
@@ -278,9 +308,20 @@ export class BlockPhases {
       parentIndex.fill(PARENT_PENDING, start, end);
       return end - start;
     }
+    let pending = 0;
+    if (probability < GEOMETRIC_MAX_PROBABILITY) {
+      parentIndex.fill(-1, start, end);
+      const logKeep = Math.log1p(-probability);
+      // 1 − U lies in (0, 1], so the logarithm is finite and the gap ≥ 0.
+      for (let i = start + Math.floor(Math.log(1 - draws.uniform()) / logKeep); i < end; ) {
+        parentIndex[i] = PARENT_PENDING;
+        pending++;
+        i += 1 + Math.floor(Math.log(1 - draws.uniform()) / logKeep);
+      }
+      return pending;
+    }
     const uniforms = this.uniforms;
     draws.uniforms(uniforms, 0, end - start);
-    let pending = 0;
     for (let i = start; i < end; i++) {
       if (uniforms[i - start] < probability) {
         parentIndex[i] = PARENT_PENDING;
@@ -294,29 +335,50 @@ export class BlockPhases {
 
   private cumulate(block: number): void {
     const parameters = this.buffers.parameters;
-    const source = parameters[Parameter.WeightSource];
-    const values =
-      source === WeightSource.Losses
-        ? this.buffers.losses
-        : source === WeightSource.LogEstimates
-          ? this.buffers.logEstimates
-          : this.buffers.fitnessValues;
     this.parents.cumulateBlock(
       block,
-      values,
+      this.weightValues(),
       parameters[Parameter.Transform] as WeightTransform,
       parameters[Parameter.Scale],
       parameters[Parameter.Shift],
-      parameters[Parameter.Guide] === 1,
+      parameters[Parameter.Sampling] === ParentSampling.GuidedSearch,
+    );
+  }
+
+  /** Returns the array that the selection weights are computed from, as the WeightSource parameter names it. */
+  private weightValues(): Float64Array {
+    return this.weightValuesFor(this.buffers.parameters[Parameter.WeightSource]);
+  }
+
+  /** Returns the array of a WeightSource. */
+  weightValuesFor(source: number): Float64Array {
+    if (source === WeightSource.Losses) return this.buffers.losses;
+    if (source === WeightSource.LogEstimates) return this.buffers.logEstimates;
+    return this.buffers.fitnessValues;
+  }
+
+  /** Draws one parent from the block's draws by the method of the Sampling parameter. */
+  private drawParent(draws: ParticleDraws): number {
+    const parameters = this.buffers.parameters;
+    const method = parameters[Parameter.Sampling];
+    if (method !== ParentSampling.Rejection) return this.parents.sample(draws.uniform(), method === ParentSampling.GuidedSearch);
+    return this.parents.sampleByRejection(
+      draws,
+      this.weightValues(),
+      parameters[Parameter.Transform] as WeightTransform,
+      parameters[Parameter.Scale],
+      parameters[Parameter.Shift],
+      parameters[Parameter.Bound],
     );
   }
 
   /**
-   * The last phase of a full-system step, for one block: each agent marked
-   * PARENT_PENDING draws its parent (one uniform) and the mutation's draws,
-   * in agent order, and takes the parent's mutated λ. Then the replaced
-   * agents take their Euler–Maruyama step from the parent's θ with the
-   * normals that MoveKept left in their rows. A block with no replaced
+   * Runs the last phase of a full-system step for one block. Each agent
+   * marked PARENT_PENDING, in agent order, draws its parent and then the
+   * mutation's draws, and takes the parent's mutated λ. A parent costs one
+   * uniform for a search and two per candidate for rejection. Then the
+   * replaced agents take their Euler–Maruyama step from the parent's θ with
+   * the normals that MoveKept left in their rows. A block with no replaced
    * agent draws nothing.
    */
   private replaceAndMove(block: number): void {
@@ -325,7 +387,6 @@ export class BlockPhases {
     const start = this.layout.start(block);
     const end = this.layout.end(block);
     const parameters = this.buffers.parameters;
-    const withGuide = parameters[Parameter.Guide] === 1;
     const h = parameters[Parameter.H];
     const parity = this.parity;
     const d = model.thetaDim;
@@ -339,7 +400,7 @@ export class BlockPhases {
     try {
       for (let i = start; i < end; i++) {
         if (parentIndex[i] !== PARENT_PENDING) continue;
-        const parent = this.parents.sample(draws.uniform(), withGuide);
+        const parent = this.drawParent(draws);
         this.mutation.mutate(lambda, parent * m, nextLambda, i * m, draws);
         parentIndex[i] = parent;
         sourceIndex[i] = parent;
@@ -376,41 +437,29 @@ export class BlockPhases {
   /**
    * Selection at rate for one block of the reduced system: each agent is
    * replaced with the probability parameter by a mutated copy of a parent
-   * drawn from the parent table. Draw order: one uniform per agent for the decisions, in
-   * one `uniforms` call (skipped when the probability is 0 or 1), then for
-   * each replaced agent in order one uniform for the parent and the
-   * mutation's draws. Returns the number replaced.
+   * drawn by weight. Draws the decisions as `decide` does, then for each
+   * replaced agent in order its parent's uniforms and the mutation's draws.
+   * Returns the number replaced.
    */
   private selectWith(draws: ParticleDraws, block: number): number {
     const start = this.layout.start(block);
     const end = this.layout.end(block);
     const m = this.lambdaDim;
-    const parameters = this.buffers.parameters;
-    const probability = parameters[Parameter.Probability];
-    const withGuide = parameters[Parameter.Guide] === 1;
     const parity = this.parity;
     const current = this.buffers.lambda[parity];
     const next = this.buffers.lambda[1 - parity];
-    const parentIndex = this.buffers.parentIndex;
-    const sourceIndex = this.buffers.sourceIndex;
+    const { parentIndex, sourceIndex } = this.buffers;
 
     // Every agent starts as kept; the replaced ones are overwritten below.
     next.set(current.subarray(start * m, end * m), start * m);
-    parentIndex.fill(-1, start, end);
-    for (let i = start; i < end; i++) sourceIndex[i] = i;
-    if (!(probability > 0)) return 0;
-
-    const decide = probability < 1;
-    const uniforms = this.uniforms;
-    if (decide) draws.uniforms(uniforms, 0, end - start);
-    let replaced = 0;
+    const replaced = this.decide(draws, start, end, this.buffers.parameters[Parameter.Probability]);
+    if (replaced === 0) return 0;
     for (let i = start; i < end; i++) {
-      if (decide && !(uniforms[i - start] < probability)) continue;
-      const parent = this.parents.sample(draws.uniform(), withGuide);
+      if (parentIndex[i] !== PARENT_PENDING) continue;
+      const parent = this.drawParent(draws);
       this.mutation.mutate(current, parent * m, next, i * m, draws);
       parentIndex[i] = parent;
       sourceIndex[i] = parent;
-      replaced++;
     }
     return replaced;
   }
@@ -482,8 +531,29 @@ function checkLosses(losses: Float64Array, first: number, last: number, paramete
   return min;
 }
 
+/** Checks that θ is finite on agents first … last − 1 of `next`, and names the first agent where it is not. */
 function checkTheta(next: Float64Array, d: number, first: number, last: number, parameters: Float64Array): void {
-  for (let j = first * d; j < last * d; j++) {
+  // A sum of finite values is finite unless it overflows, and one NaN or ±∞
+  // makes it non-finite, so a finite sum clears the chunk. Four partial sums
+  // keep the additions independent; this loop costs less than testing each
+  // entry. A non-finite sum leads to the exact test below.
+  const from = first * d;
+  const to = last * d;
+  let a = 0;
+  let b = 0;
+  let c = 0;
+  let e = 0;
+  let j = from;
+  for (; j + 3 < to; j += 4) {
+    a += next[j];
+    b += next[j + 1];
+    c += next[j + 2];
+    e += next[j + 3];
+  }
+  for (; j < to; j++) a += next[j];
+  if (Number.isFinite(a + b + c + e)) return;
+
+  for (let j = from; j < to; j++) {
     if (!Number.isFinite(next[j])) {
       throw new RangeError(
         `ParticleSystem: θ of agent ${Math.floor(j / d)} became ${next[j]} at step ${parameters[Parameter.StepNumber]} ` +
@@ -491,12 +561,4 @@ function checkTheta(next: Float64Array, d: number, first: number, last: number, 
       );
     }
   }
-}
-
-/** Checks the `threads` option: an integer ≥ 1. */
-export function checkThreads(threads: number): number {
-  if (!Number.isInteger(threads) || threads < 1) {
-    throw new ConfigError('threads', `${threads} is invalid; expected an integer ≥ 1`);
-  }
-  return threads;
 }

@@ -19,8 +19,8 @@ import { columnCovariance, columnMeans, histogram, sortedColumn } from './empiri
 import { FitnessEstimator, selectKth, type FitnessEstimate } from './fitness-estimate.js';
 import type { ModelSpec, ParticleModel } from './models.js';
 import { makeLambdaMutation, type LambdaMutation } from './mutation.js';
-import { WeightTransform } from './parents.js';
-import { allocateStepBuffers, BlockPhases, checkThreads, Parameter, Phase, WeightSource, type StepBuffers } from './phases.js';
+import { ParentSampling, WeightTransform } from './parents.js';
+import { allocateStepBuffers, BlockPhases, Parameter, Phase, WeightSource, type StepBuffers } from './phases.js';
 import { DensitySampler, EmpiricalSampler, samplerSpec, type LambdaSampler } from './sampling.js';
 import { MIN_AGENTS_FOR_THREADS, ThreadPool, type WorkerSpec } from './threads.js';
 
@@ -54,26 +54,55 @@ export interface PopulationOptions {
   /**
    * Threads that run the blocks, the calling thread included; results do
    * not depend on it. Populations below 2^17 agents always run on the
-   * calling thread. Above 1 the compiled JavaScript is required, and the
-   * full system accepts only RidgeModel and ExpressionModel. Call `close()`
-   * to end the workers. @default 1
+   * calling thread. Worker threads run the compiled JavaScript (worker.js
+   * beside this module), and the full system then accepts only RidgeModel
+   * and ExpressionModel. Call `close()` to end the workers. @default 1
    */
   threads?: number;
 }
 
-/** What the full system adds to the shared state: its training model, or null for the reduced system. */
+/** The training model that the full system adds to the shared state, or null for the reduced system. */
 export interface PopulationModel {
   model: ParticleModel | null;
-  /** How a worker rebuilds the model; computed only when worker threads start. */
+  /** The spec from which a worker rebuilds the model, computed only when worker threads start. */
   spec: () => ModelSpec | null;
 }
 
 /**
- * Smallest selection probability at which the parent draws use guide
- * tables. An estimate: the guide costs about one pass over a block, while
- * a binary search costs about log2(block size) cache misses per draw.
+ * Estimated costs of the parent sampling methods, in nanoseconds, timed on
+ * the benchmark system of bench/particles.ts (N = 1e6, d = 10, γΔt = 0.01)
+ * on a shared 2-core AMD EPYC VM with Node 20. The guided search was not
+ * timed alone but inferred from the change of one phase. Misses in memory
+ * dominate these costs, so they hold only while the weights do not fit in
+ * the cache.
  */
-const GUIDE_MIN_PROBABILITY = 0.05;
+const SAMPLING_COST = {
+  /** Running sums of the weights, per agent (one exp and one add). */
+  sums: 9,
+  /** Guide tables on top of the sums, per agent. */
+  guide: 7,
+  /** One binary search over the sums, per draw. */
+  search: 475,
+  /** One guided search, per draw. */
+  guidedSearch: 250,
+  /** One rejection candidate (a random read of its value and one exp), per candidate. */
+  candidate: 150,
+};
+
+/** Below this many agents the weights fit in the L2 cache and the running sums always serve the parent draws. */
+const MIN_AGENTS_FOR_REJECTION = 2 ** 16;
+
+/** Agents whose weights estimate the acceptance rate of rejection sampling. */
+const ACCEPTANCE_SAMPLE = 256;
+
+/**
+ * Ends the workers of a population that was garbage collected without
+ * `close()`. This is only a safety net: collection may come late or not at
+ * all, so callers should still close populations that run on threads.
+ */
+const unclosedPools = new FinalizationRegistry<ThreadPool>((pool) => pool.close());
+
+const SAMPLING_NAMES = { [ParentSampling.Search]: 'search', [ParentSampling.GuidedSearch]: 'guided search', [ParentSampling.Rejection]: 'rejection' } as const;
 
 export abstract class Population {
   readonly agents: number;
@@ -99,7 +128,8 @@ export abstract class Population {
   private readonly drawSource: BlockDrawSource;
   private readonly prior: LambdaSampler;
   private pool: ThreadPool | null = null;
-  /** Which of the two buffers of λ (and θ) holds the current state. */
+  private parentSampling: ParentSampling | undefined = undefined;
+  /** Index, 0 or 1, of the buffers of λ (and θ) that contain the current state. */
   protected parity = 0;
 
   constructor(options: PopulationOptions, model: PopulationModel) {
@@ -140,7 +170,10 @@ export abstract class Population {
     this.mutation = makeLambdaMutation(options.kernel, this.domain, this.prior);
     this.estimator = new FitnessEstimator(options.fitnessEstimate ?? { kind: 'raw' }, particles, this.domain);
     this.phases = new BlockPhases(this.blocks, this.buffers, this.drawSource, this.mutation, this.lambdaDim, model.model);
-    if (shared) this.pool = new ThreadPool(this.workerSpec(model.spec()), this.buffers, this.threads);
+    if (shared) {
+      this.pool = new ThreadPool(this.workerSpec(model.spec()), this.buffers, this.threads);
+      unclosedPools.register(this, this.pool, this);
+    }
   }
 
   /** λ of every agent, N·m values row-major. Each step replaces this array: read it again after a step. */
@@ -159,12 +192,23 @@ export abstract class Population {
   }
 
   /**
+   * The method by which the last step that drew parents by weight drew
+   * them: 'search', 'guided search' or 'rejection' (see ParentTable), or
+   * undefined before the first such step.
+   */
+  get lastParentSampling(): string | undefined {
+    return this.parentSampling === undefined ? undefined : SAMPLING_NAMES[this.parentSampling];
+  }
+
+  /**
    * Ends the worker threads. Later steps run on the calling thread and give
    * the same results. Safe to call more than once.
    */
   close(): void {
-    this.pool?.close();
+    if (this.pool === null) return;
+    this.pool.close();
     this.pool = null;
+    unclosedPools.unregister(this);
   }
 
   /** Histogram of λ on a grid of Λ; agents outside the grid's box are left out of its mass. */
@@ -227,20 +271,60 @@ export abstract class Population {
     this.setParameter(Parameter.Probability, probability);
     this.setParameter(Parameter.StepNumber, this.stepCount + 1);
     this.setParameter(Parameter.Time, this.time);
-    this.setParameter(Parameter.Guide, probability >= GUIDE_MIN_PROBABILITY ? 1 : 0);
   }
 
   /**
-   * Builds the parent table on the weights of the values in `source`,
-   * w_i = exp(scale·(x_i − shift)) or w_i = x_i (see ParentTable).
+   * Prepares the parent draws of this step on the weights of the values
+   * in `source`: w_i = exp(scale·(x_i − shift)) or w_i = x_i (see
+   * ParentTable), with every weight at most `bound`. Picks the sampling
+   * method of lowest estimated cost for about probability·N draws, and
+   * builds the running sums unless it picked rejection.
    */
-  protected buildParentTable(source: number, transform: WeightTransform, scale: number, shift: number): void {
+  protected prepareParents(source: number, transform: WeightTransform, scale: number, shift: number, bound: number): void {
     this.setParameter(Parameter.WeightSource, source);
     this.setParameter(Parameter.Transform, transform);
     this.setParameter(Parameter.Scale, scale);
     this.setParameter(Parameter.Shift, shift);
+    this.setParameter(Parameter.Bound, bound);
+    const method = this.chooseParentSampling();
+    this.parentSampling = method;
+    this.setParameter(Parameter.Sampling, method);
+    if (method === ParentSampling.Rejection) return;
     this.runPhase(Phase.Cumulate);
     this.phases.parents.sumBlocks();
+  }
+
+  /**
+   * The method of lowest estimated cost (SAMPLING_COST) for the expected
+   * number of draws. The acceptance rate of rejection, mean(w)/bound, is
+   * estimated from ACCEPTANCE_SAMPLE evenly spaced agents. Every method
+   * draws parents with probability w_j/Σw, but they consume different
+   * random numbers, so the choice changes the bits of a run. It uses no
+   * random numbers and no timing, so it is the same on every thread count.
+   */
+  private chooseParentSampling(): ParentSampling {
+    const n = this.agents;
+    const parameters = this.buffers.parameters;
+    const draws = parameters[Parameter.Probability] * n;
+    const search = n * SAMPLING_COST.sums + draws * SAMPLING_COST.search;
+    const guided = n * (SAMPLING_COST.sums + SAMPLING_COST.guide) + draws * SAMPLING_COST.guidedSearch;
+    const best = guided < search ? ParentSampling.GuidedSearch : ParentSampling.Search;
+    if (n < MIN_AGENTS_FOR_REJECTION) return best;
+
+    const values = this.phases.weightValuesFor(parameters[Parameter.WeightSource]);
+    const transform = parameters[Parameter.Transform];
+    const scale = parameters[Parameter.Scale];
+    const shift = parameters[Parameter.Shift];
+    let total = 0;
+    for (let k = 0; k < ACCEPTANCE_SAMPLE; k++) {
+      let weight = values[Math.floor(((k + 0.5) * n) / ACCEPTANCE_SAMPLE)];
+      if (transform === WeightTransform.Exp) weight = scale === 0 ? 1 : Math.exp(scale * (weight - shift));
+      total += weight;
+    }
+    const acceptance = total / (ACCEPTANCE_SAMPLE * parameters[Parameter.Bound]);
+    if (!(acceptance > 0)) return best;
+    const rejection = (draws * SAMPLING_COST.candidate) / acceptance;
+    return rejection < Math.min(search, guided) ? ParentSampling.Rejection : best;
   }
 
   /**
@@ -278,7 +362,7 @@ export abstract class Population {
     if (max === -Infinity) {
       throw new RangeError('particles: every agent has fitness 0, so selection is undefined; check F or V on the domain');
     }
-    this.buildParentTable(WeightSource.LogEstimates, WeightTransform.Exp, 1, max);
+    this.prepareParents(WeightSource.LogEstimates, WeightTransform.Exp, 1, max, 1);
   }
 
   /**
@@ -330,7 +414,7 @@ export abstract class Population {
     for (let i = 0; i < n; i++) if (roles[i] === 2) topAgents[top++] = i;
   }
 
-  /** The spec from which workers rebuild the per-block work. */
+  /** Returns the spec from which workers rebuild the per-block work. */
   private workerSpec(model: ModelSpec | null): WorkerSpec {
     return {
       agents: this.agents,
@@ -375,6 +459,14 @@ export abstract class Population {
     lambda.set(initial);
     return new EmpiricalSampler(initial, m);
   }
+}
+
+/** Checks the `threads` option: an integer ≥ 1. */
+function checkThreads(threads: number): number {
+  if (!Number.isInteger(threads) || threads < 1) {
+    throw new ConfigError('threads', `${threads} is invalid; expected an integer ≥ 1`);
+  }
+  return threads;
 }
 
 function checkDensityDomain(density: Density, domain: Domain, field: string): Density {

@@ -80,9 +80,10 @@ export class ReducedParticleSystem extends Population {
     if (!(dt > 0) || !Number.isFinite(dt)) throw new RangeError(`ReducedParticleSystem.step: dt = ${dt}; expected a finite dt > 0`);
     const probability = this.form === 'rate' ? -Math.expm1(-this.gamma * dt) : 1;
     this.beginStep(probability);
-    if (probability > 0 && this.form !== 'truncation' && this.selectsOnExactFitness()) {
-      // Weights ∝ F need no logarithms: the parent table takes F itself.
-      this.buildParentTable(WeightSource.FitnessValues, WeightTransform.Identity, 0, 0);
+    const maxFitness = probability > 0 && this.form !== 'truncation' ? this.maxExactFitness() : undefined;
+    if (maxFitness !== undefined) {
+      // Weights ∝ F need no logarithms: the parent draws take F itself.
+      this.prepareParents(WeightSource.FitnessValues, WeightTransform.Identity, 0, 0, maxFitness);
       this.runPhase(Phase.SelectByRate);
     } else if (probability > 0) {
       this.evaluateAll();
@@ -107,11 +108,16 @@ export class ReducedParticleSystem extends Population {
     }
   }
 
-  /** Returns whether selection uses F itself (raw estimates without evaluation noise); throws when every F is 0. */
-  private selectsOnExactFitness(): boolean {
-    if (this.estimator.options.kind !== 'raw' || this.evaluationNoise > 0) return false;
+  /**
+   * Returns the largest F when selection uses F itself (raw estimates
+   * without evaluation noise), else undefined. Throws when every F is 0.
+   */
+  private maxExactFitness(): number | undefined {
+    if (this.estimator.options.kind !== 'raw' || this.evaluationNoise > 0) return undefined;
     const values = this.buffers.fitnessValues;
-    for (let i = 0; i < this.agents; i++) if (values[i] > 0) return true;
+    let max = 0;
+    for (let i = 0; i < this.agents; i++) if (values[i] > max) max = values[i];
+    if (max > 0) return max;
     throw new RangeError('particles: every agent has fitness 0, so selection is undefined; check F on the domain');
   }
 

@@ -110,7 +110,7 @@ export class EmpiricalSampler implements LambdaSampler {
   }
 }
 
-/** What a worker thread needs to rebuild a sampler. */
+/** The data from which a worker thread rebuilds a sampler. */
 export type SamplerSpec =
   | { kind: 'density'; shape: number[]; values: Float64Array }
   | { kind: 'empirical'; rows: Float64Array; dim: number };

@@ -7,9 +7,10 @@
  * 1. every agent is evaluated, V_i = V(θ_i, λ_i), with Boltzmann weight
  *    ω_i = exp(−αV_i), and the fitness estimates are updated;
  * 2. every agent is replaced with probability 1 − exp(−γΔt): it draws a
- *    parent j with probability ω_j/Σω (ParentTable, O(log N) per draw),
- *    copies θ_j and takes the mutated λ_j. Parents are read from θ, λ and
- *    weights as they stood at the start of the step;
+ *    parent j with probability ω_j/Σω (ParentTable: a search in running
+ *    sums of ω, or rejection), copies θ_j and takes the mutated λ_j.
+ *    Parents are read from θ, λ and weights as they stood at the start of
+ *    the step;
  * 3. θ takes one Euler–Maruyama step with the new λ:
  *    θ ← θ − (Δt/ε)∇_θL(θ, λ) + sqrt(2σ(λ)Δt/ε)·ξ.
  *
@@ -86,12 +87,13 @@ export class ParticleSystem extends Population {
    *
    * The step runs as phases over all blocks. MoveKept decides which agents
    * are replaced, evaluates V and moves the kept agents. The selection
-   * weights come next: their minimum or estimates on this thread, and their
-   * running sums per block. ReplaceAndMove then draws the parents and
-   * mutations and moves the replaced agents. Kept agents move before the
-   * parents are drawn because neither depends on the other, and this reads
-   * θ once for both V and the move. The current θ and λ stay unchanged
-   * until the step ends, so every parent is read as it stood at the start.
+   * weights come next: their minimum or estimates on this thread, then the
+   * running sums per block unless parents are drawn by rejection.
+   * ReplaceAndMove then draws the parents and mutations and moves the
+   * replaced agents. Kept agents move before the parents are drawn because
+   * neither depends on the other, and this reads θ once for both V and the
+   * move. The current θ and λ stay unchanged until the step ends, so every
+   * parent is read as it stood at the start.
    */
   step(dt: number): void {
     if (!(dt > 0) || !Number.isFinite(dt)) throw new RangeError(`ParticleSystem.step: dt = ${dt}; expected a finite dt > 0`);
@@ -116,7 +118,7 @@ export class ParticleSystem extends Population {
       // Boltzmann weights exp(−α(V − min V)): the best agent has weight 1, so the sum cannot underflow.
       let min = Infinity;
       for (let b = 0; b < this.blocks.count; b++) min = Math.min(min, this.buffers.blockMinima[b]);
-      this.buildParentTable(WeightSource.Losses, WeightTransform.Exp, -this.alpha, min);
+      this.prepareParents(WeightSource.Losses, WeightTransform.Exp, -this.alpha, min, 1);
       return;
     }
     const losses = this.buffers.losses;

@@ -29,7 +29,7 @@ import { makeLambdaMutation } from './mutation.js';
 import { BlockPhases, type Phase, type StepBuffers } from './phases.js';
 import { samplerFromSpec, type SamplerSpec } from './sampling.js';
 
-/** Smallest population that runs on worker threads; smaller ones run on the calling thread whatever `threads` says. */
+/** Smallest population that runs on worker threads. Smaller ones run on the calling thread whatever the `threads` option. */
 export const MIN_AGENTS_FOR_THREADS = 2 ** 17;
 
 /** Everything but the arrays that a worker needs to rebuild the per-block work of a system. */
@@ -65,7 +65,7 @@ export interface WorkerErrorMessage {
 export const Control = {
   /** Incremented by the calling thread for each command; workers wait on it. */
   Generation: 0,
-  /** The phase to run, or Stop. */
+  /** The phase to run, or STOP. */
   Command: 1,
   /** The next block to take. */
   NextBlock: 2,
@@ -81,7 +81,7 @@ const CONTROL_SLOTS = 6;
 /** The command that ends a worker's loop. */
 export const STOP = 0;
 
-/** Longest wait for the workers to start: they load the modules, and mathjs for expression models. */
+/** Maximum wait in milliseconds for the workers to start, which load the modules and, for expression models, mathjs. */
 const START_TIMEOUT_MS = 60_000;
 
 /** Rebuilds the per-block work of a system in a worker, over the shared arrays. */
@@ -108,7 +108,10 @@ export function errorFromMessage(data: WorkerErrorMessage): Error {
   else if (data.name === 'ExpressionError') error = new ExpressionError(data.detail ?? '', '');
   else if (data.name === 'RangeError') error = new RangeError();
   else if (data.name === 'TypeError') error = new TypeError();
-  else error = new Error();
+  else {
+    error = new Error();
+    error.name = data.name;
+  }
   error.message = data.message;
   return error;
 }
@@ -188,6 +191,8 @@ export class ThreadPool {
       localError = error;
       Atomics.store(control, Control.NextBlock, this.blockCount);
     }
+    // NOTE: a worker that dies without reporting, for example out of memory,
+    // never counts itself done, and this wait then does not return.
     this.waitFor(Control.Done, this.workers.length, Infinity);
     if (localError !== undefined) throw localError;
     if (Atomics.load(control, Control.Failed) > 0) throw this.workerError();
@@ -232,7 +237,7 @@ export class ThreadPool {
     }
   }
 
-  /** The first error that a worker sent, as an Error of the original class. Drains every port. */
+  /** Returns the first error that a worker sent, as an Error of the original class, and drains every port. */
   private workerError(): Error {
     let first: Error | undefined;
     for (const port of this.ports) {

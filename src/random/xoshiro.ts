@@ -122,7 +122,9 @@ export class Xoshiro128StarStar implements RandomSource {
     const s2 = words[offset + 2] | 0;
     const s3 = words[offset + 3] | 0;
     if ((s0 | s1 | s2 | s3) === 0) {
-      throw new RangeError(`Xoshiro128StarStar: the words at offset ${offset} hold the all-zero state, which is invalid`);
+      throw new RangeError(
+        `Xoshiro128StarStar: words[${offset} … ${offset + 3}] are all zero, which is an invalid state; load words that storeState wrote`,
+      );
     }
     this.s0 = s0;
     this.s1 = s1;
@@ -226,10 +228,10 @@ export class Xoshiro128StarStar implements RandomSource {
 const stateWords = new Int32Array(4);
 
 /**
- * The loop of `fillFloat64`, on state words instead of generator fields:
- * V8 compiles the loop while it runs (on-stack replacement), and field
- * stores after such a loop deoptimised the function on every call in
- * Node 20.
+ * Runs the loop of `fillFloat64` on local copies of `words`. The loop sits
+ * outside the class because V8 compiles it while it runs (on-stack
+ * replacement), and the field stores after such a loop deoptimised the
+ * method on every call in Node 20.
  */
 function fillFloat64FromState(words: Int32Array, out: Float64Array, offset: number, end: number): void {
   let s0 = words[0];

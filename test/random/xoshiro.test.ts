@@ -150,6 +150,22 @@ describe('Xoshiro128StarStar state', () => {
     expect(() => Xoshiro128StarStar.fromState([1, -2, 3, 4])).toThrow(/state\[1\] = -2/);
   });
 
+  it('storeState and loadState round-trip at an offset', () => {
+    const rng = new Xoshiro128StarStar(10);
+    rng.nextUint32();
+    const words = new Int32Array(8);
+    rng.storeState(words, 4);
+    expect(Array.from(words.subarray(0, 4))).toEqual([0, 0, 0, 0]);
+    const copy = new Xoshiro128StarStar(0);
+    copy.loadState(words, 4);
+    for (let k = 0; k < 100; k++) expect(copy.nextUint32()).toBe(rng.nextUint32());
+  });
+
+  it('loadState rejects the zero state', () => {
+    const rng = new Xoshiro128StarStar(11);
+    expect(() => rng.loadState(new Int32Array(8), 4)).toThrow(/words\[4 … 7\] are all zero/);
+  });
+
   it('rejects the zero jump polynomial', () => {
     const rng = new Xoshiro128StarStar(9);
     expect(() => rng.applyJumpPolynomial([0, 0, 0, 0])).toThrow(/zero polynomial/);
@@ -166,6 +182,17 @@ describe('Xoshiro128StarStar uniform variates', () => {
       const low = raw.nextUint32() >>> 6;
       expect(rng.nextFloat64()).toBe((high * 2 ** 26 + low) / 2 ** 53);
     }
+  });
+
+  it('fillFloat64 equals successive nextFloat64 calls', () => {
+    const rng = new Xoshiro128StarStar(12);
+    const reference = rng.clone();
+    const out = new Float64Array(1000).fill(Number.NaN);
+    rng.fillFloat64(out, 10, 980);
+    expect(out[9]).toBeNaN();
+    expect(out[990]).toBeNaN();
+    for (let i = 10; i < 990; i++) expect(out[i]).toBe(reference.nextFloat64());
+    expect(rng.nextUint32()).toBe(reference.nextUint32());
   });
 
   it('nextFloat64 has the uniform mean and variance', () => {

@@ -74,6 +74,8 @@ interface Snapshot {
   parents: Int32Array;
   selections: number;
   threadsUsed: number;
+  /** How the last step drew parents (ParticleSystem.lastParentSampling). */
+  sampling: string | undefined;
 }
 
 type FullOptions = ConstructorParameters<Particles['ParticleSystem']>[0];
@@ -104,6 +106,7 @@ function runFull(library: Library, threads: number, configure: (library: Library
       parents: Int32Array.from(system.parents),
       selections: system.selectionCount,
       threadsUsed: system.activeThreads,
+      sampling: system.lastParentSampling,
     };
   } finally {
     system.close();
@@ -134,6 +137,7 @@ function runReduced(library: Library, threads: number, options: Partial<ReducedO
       parents: Int32Array.from(system.parents),
       selections: system.selectionCount,
       threadsUsed: system.activeThreads,
+      sampling: system.lastParentSampling,
     };
   } finally {
     system.close();
@@ -145,6 +149,7 @@ function expectSameRun(threaded: Snapshot, single: Snapshot): void {
   expect(single.threadsUsed).toBe(1);
   expect(threaded.selections).toBeGreaterThan(0);
   expect(threaded.selections).toBe(single.selections);
+  expect(threaded.sampling).toBe(single.sampling);
   expect(sameBits(threaded.theta, single.theta)).toBe(true);
   expect(sameBits(threaded.lambda, single.lambda)).toBe(true);
   expect(sameBits(threaded.parents, single.parents)).toBe(true);
@@ -161,11 +166,29 @@ describe.runIf(distBuilt)('particle worker threads', async () => {
     expect(sameBits(built.lambda, source.lambda)).toBe(true);
   });
 
-  it('full system, ridge model: same bits with 1 and 2 threads', () => {
-    expectSameRun(runFull(dist, 2, () => ({})), runFull(dist, 1, () => ({})));
+  it('full system, ridge model: same bits on 2 threads', () => {
+    // p = 1 − e^{−0.2} ≈ 0.18: geometric decisions, and parents by rejection.
+    const threaded = runFull(dist, 2, () => ({}));
+    expect(threaded.sampling).toBe('rejection');
+    expectSameRun(threaded, runFull(dist, 1, () => ({})));
   });
 
-  it('full system, expression model: same bits with 1 and 2 threads', () => {
+  it('full system, strong selection: same bits on 2 threads', () => {
+    // α = 300 makes most weights negligible, so rejection would take many candidates
+    // per parent and the running sums serve the draws.
+    const configure = (): Partial<FullOptions> => ({ alpha: 300 });
+    const threaded = runFull(dist, 2, configure);
+    expect(threaded.sampling).toMatch(/search/);
+    expectSameRun(threaded, runFull(dist, 1, configure));
+  });
+
+  it('full system, per-agent decisions: same bits on 2 threads', () => {
+    // γΔt = 0.5 gives p ≈ 0.39, above the range of geometric gaps.
+    const configure = (): Partial<FullOptions> => ({ gamma: 5 });
+    expectSameRun(runFull(dist, 2, configure), runFull(dist, 1, configure));
+  });
+
+  it('full system, expression model: same bits on 2 threads', () => {
     const configure = (library: Library): Partial<FullOptions> => ({
       model: new library.particles.ExpressionModel({
         thetaDim: 2,
@@ -178,7 +201,7 @@ describe.runIf(distBuilt)('particle worker threads', async () => {
     expectSameRun(runFull(dist, 2, configure), runFull(dist, 1, configure));
   });
 
-  it('full system, every agent replaced: same bits with 1 and 2 threads', () => {
+  it('full system, all replaced: same bits on 2 threads', () => {
     // γΔt = 50 rounds the selection probability to 1, which skips the decision draws.
     const configure = (): Partial<FullOptions> => ({ gamma: 500, epsilon: 2 });
     const threaded = runFull(dist, 2, configure, 2);
@@ -186,7 +209,7 @@ describe.runIf(distBuilt)('particle worker threads', async () => {
     expectSameRun(threaded, runFull(dist, 1, configure, 2));
   });
 
-  it('reduced system: same bits with 1 and 2 threads in every form', () => {
+  it('reduced system, every form: same bits on 2 threads', () => {
     const cases: Array<Partial<ReducedOptions>> = [
       { form: 'rate', gamma: 1 },
       { form: 'rate', gamma: 1, evaluationNoise: 0.3, fitnessEstimate: { kind: 'kernel-regression' } },

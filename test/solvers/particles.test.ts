@@ -23,8 +23,12 @@ import {
   wassersteinBetweenDensities,
   wassersteinToDensity,
   wrapIntoInterval,
+  StreamDraws,
   type ParticleDraws,
 } from '../../solvers/particles/index.js';
+import { BlockLayout } from '../../solvers/particles/blocks.js';
+import { ParentTable, WeightTransform } from '../../solvers/particles/parents.js';
+import { streamFor } from '../../src/random/index.js';
 import { CHI_SQUARE_CRITICAL_0_001, chiSquareStatistic } from '../random/statistics.js';
 import { functionFitness, gaussianFitness, lineGrid, normalCellAverages } from '../support/problems.js';
 
@@ -88,9 +92,9 @@ describe('ParticleSystem step', () => {
   }
 
   /**
-   * A parent uniform that picks agent j: the middle of j's interval in the running sums
-   * of the weights exp(−α(V − min V)), divided by their total. V = ½|θ − w|² is 0.185,
-   * 0.325 and 0.26, so the weights are 1, e^{−0.28} and e^{−0.15}.
+   * Returns a parent uniform that picks agent j: the middle of j's interval in the running
+   * sums of the weights exp(−α(V − min V)), divided by their total. V = ½|θ − w|² is
+   * 0.185, 0.325 and 0.26, so the weights are 1, e^{−0.28} and e^{−0.15}.
    */
   function parentUniform(j: number): number {
     const losses = [0, 1, 2].map((i) => 0.5 * ((theta0[2 * i] - w[0]) ** 2 + (theta0[2 * i + 1] - w[1]) ** 2));
@@ -102,14 +106,16 @@ describe('ParticleSystem step', () => {
   }
 
   function scriptedDraws(): ScriptedDraws {
-    // The selection probability is 1 − e^{−0.1} ≈ 0.095, and the decision uniforms come
-    // first: 0.05 replaces agent 0, 0.5 keeps agent 1, 0.02 replaces agent 2. The
-    // block's six EM normals follow, in agent order. Then the replaced agents draw in
-    // order. Agent 0 takes parent 2, and its mutation normal 0.6 moves λ to
+    // The selection probability is p = 1 − e^{−0.1} ≈ 0.095, and the decisions come
+    // first as geometric gaps ⌊ln(1 − U)/ln(1 − p)⌋ between replaced agents: U = 0.05 < p
+    // gives gap 0 (agent 0 is replaced), U = 0.12 in [p, 1 − (1 − p)²) ≈ [0.095, 0.181)
+    // gives gap 1 (agent 1 is kept, agent 2 replaced), and U = 0.5 passes the end of the
+    // block. The block's six EM normals follow, in agent order. Then the replaced agents
+    // draw in order. Agent 0 takes parent 2, and its mutation normal 0.6 moves λ to
     // 0.95 + 0.12 = 1.07, reflected to 0.93. Agent 2 takes parent 0 as it stood before
     // the step: λ = 0.1 − 0.2·0.25 = 0.05 and agent 0's old θ.
     return new ScriptedDraws(
-      [0.05, 0.5, 0.02, parentUniform(2), parentUniform(0)],
+      [0.05, 0.12, 0.5, parentUniform(2), parentUniform(0)],
       [0.1, -0.2, 0.3, 0.4, -0.5, 0.6, 0.6, -0.25],
     );
   }
@@ -763,5 +769,143 @@ describe('determinism across block orders', () => {
     };
     const reference = run(ascending);
     for (const order of orders) expect(sameBits(run(order).lambda, reference.lambda)).toBe(true);
+  });
+});
+
+describe('fused ridge step', () => {
+  it('matches validationLosses and eulerMaruyama bit for bit', () => {
+    // d = 5 covers the odd coordinate left after the pairs.
+    const model = new RidgeModel({ d: 5, u: [1, -0.5, 0.2, 0, 2], w: [0.3, 0.1, -0.4, 1, 0.5], temperature: 0.7 });
+    const agents = 40;
+    const rng = new StreamDraws(streamFor(41, 0));
+    const theta = new Float64Array(agents * 5);
+    const normals = new Float64Array(agents * 5);
+    const lambda = new Float64Array(agents);
+    rng.normals(theta, 0, theta.length);
+    rng.normals(normals, 0, normals.length);
+    rng.uniforms(lambda, 0, agents);
+    const identity = Int32Array.from({ length: agents }, (_, i) => i);
+    const [start, end, h] = [3, 37, 0.05];
+
+    const lossesApart = new Float64Array(agents);
+    const nextApart = new Float64Array(agents * 5);
+    model.validationLosses(theta, lambda, start, end, lossesApart);
+    model.eulerMaruyama(theta, identity, lambda, normals, h, start, end, nextApart);
+    const lossesFused = new Float64Array(agents);
+    const nextFused = new Float64Array(agents * 5);
+    model.validationLossesAndStep(theta, lambda, normals, h, start, end, nextFused, lossesFused);
+
+    expect(sameBits(lossesFused, lossesApart)).toBe(true);
+    expect(sameBits(nextFused, nextApart)).toBe(true);
+  });
+});
+
+describe('selection decisions', () => {
+  // Every agent is replaced with probability p, independently of the others and of
+  // its place in the block. 400 blocks of 50 agents over 50 steps give 20 000 trials
+  // per place in the block; Pearson's statistic over the 50 places has 49 degrees of
+  // freedom. The total over 10^6 trials is Binomial(10^6, p), checked within 5 standard
+  // deviations. p = 0.1 uses the geometric gaps and p = 0.4 one uniform per agent.
+  for (const p of [0.1, 0.4]) {
+    it(`replaces each place in a block with probability ${p}`, () => {
+      const blockSize = 50;
+      const agents = 400 * blockSize;
+      const dt = 0.1;
+      const system = new ParticleSystem({
+        model: new RidgeModel({ d: 1, u: 0, w: 0, temperature: 0.1 }),
+        domain: new Box([0], [1]),
+        particles: agents,
+        alpha: 0.5,
+        gamma: -Math.log(1 - p) / dt,
+        epsilon: 1,
+        kernel: reflect(0.05),
+        initialLambda: new Float64Array(agents).fill(0.5),
+        seed: 42,
+        blockSize,
+      });
+      const counts = new Float64Array(blockSize);
+      const steps = 50;
+      for (let step = 0; step < steps; step++) {
+        system.step(dt);
+        system.parents.forEach((parent, i) => {
+          if (parent >= 0) counts[i % blockSize]++;
+        });
+      }
+      expect(chiSquareStatistic(counts, new Float64Array(blockSize).fill(1))).toBeLessThan(CHI_SQUARE_CRITICAL_0_001[49]);
+      const trials = agents * steps;
+      const total = counts.reduce((sum, c) => sum + c, 0);
+      expect(system.selectionCount).toBe(total);
+      expect(Math.abs(total - trials * p)).toBeLessThan(5 * Math.sqrt(trials * p * (1 - p)));
+    });
+  }
+});
+
+describe('ParentTable', () => {
+  /** Builds a table over `weights` in blocks of `blockSize`, with or without guides. */
+  function table(weights: Float64Array, blockSize: number, withGuide: boolean): ParentTable {
+    const layout = new BlockLayout(weights.length, blockSize);
+    const parents = new ParentTable(layout, new Float64Array(weights.length), new Float64Array(layout.count), new Int32Array(weights.length));
+    for (let b = 0; b < layout.count; b++) parents.cumulateBlock(b, weights, WeightTransform.Identity, 0, 0, withGuide);
+    parents.sumBlocks();
+    return parents;
+  }
+
+  it('guided and binary search return the same agent', () => {
+    // 1000 agents in blocks of 64 (the last one has 40), weights spanning e^{−8} to 1,
+    // and every seventh weight 0.
+    const rng = new StreamDraws(streamFor(43, 0));
+    const weights = Float64Array.from({ length: 1000 }, (_, i) => (i % 7 === 0 ? 0 : Math.exp(-8 * rng.uniform())));
+    const plain = table(weights, 64, false);
+    const guided = table(weights, 64, true);
+    for (let k = 0; k < 100_000; k++) {
+      const u = rng.uniform();
+      const agent = plain.sample(u, false);
+      expect(guided.sample(u, true)).toBe(agent);
+      expect(weights[agent]).toBeGreaterThan(0);
+    }
+    // The largest uniform, 1 − 2^-53, lands on the last agent of positive weight.
+    expect(plain.sample(1 - 2 ** -53, false)).toBe(999);
+  });
+
+  it('search matches the weights by a chi-square test', () => {
+    // 50 agents with weights e^{−j/25} in blocks of 8; 200 000 draws, 49 degrees of freedom.
+    const weights = Float64Array.from({ length: 50 }, (_, j) => Math.exp(-j / 25));
+    const parents = table(weights, 8, false);
+    const rng = new StreamDraws(streamFor(44, 0));
+    const counts = new Float64Array(50);
+    for (let k = 0; k < 200_000; k++) counts[parents.sample(rng.uniform(), false)]++;
+    expect(chiSquareStatistic(counts, weights)).toBeLessThan(CHI_SQUARE_CRITICAL_0_001[49]);
+  });
+
+  it('rejection matches the Boltzmann weights by a chi-square test', () => {
+    // V_j = j/25 with α = 1, shifted by min V = 0: weights e^{−j/25} ≤ 1 = bound.
+    const values = Float64Array.from({ length: 50 }, (_, j) => j / 25);
+    const layout = new BlockLayout(50, 8);
+    const parents = new ParentTable(layout, new Float64Array(50), new Float64Array(layout.count), new Int32Array(50));
+    const draws = new StreamDraws(streamFor(45, 0));
+    const counts = new Float64Array(50);
+    for (let k = 0; k < 200_000; k++) counts[parents.sampleByRejection(draws, values, WeightTransform.Exp, -1, 0, 1)]++;
+    const weights = Array.from(values, (v) => Math.exp(-v));
+    expect(chiSquareStatistic(counts, weights)).toBeLessThan(CHI_SQUARE_CRITICAL_0_001[49]);
+  });
+
+  it('rejection on values never returns a weight of 0', () => {
+    const values = Float64Array.of(0, 3, 0, 1, 0);
+    const parents = new ParentTable(new BlockLayout(5, 2), new Float64Array(5), new Float64Array(3), new Int32Array(5));
+    const draws = new StreamDraws(streamFor(46, 0));
+    const counts = new Float64Array(5);
+    for (let k = 0; k < 40_000; k++) counts[parents.sampleByRejection(draws, values, WeightTransform.Identity, 0, 0, 3)]++;
+    expect([counts[0], counts[2], counts[4]]).toEqual([0, 0, 0]);
+    // 3 : 1 over 40 000 draws; the standard deviation of the count of agent 1 is about 87.
+    expect(Math.abs(counts[1] - 30_000)).toBeLessThan(500);
+  });
+
+  it('search past a block total: last positive agent', () => {
+    // Rounding of the two levels can leave the target within a block at or above the
+    // block's own total. Here the block-level sums are 1 and 2.5 while block 1 sums to
+    // 1.4, with zero weights at its end, so the draw goes to agent 4.
+    const layout = new BlockLayout(6, 3);
+    const parents = new ParentTable(layout, Float64Array.of(1, 1, 1, 0.4, 1.4, 1.4), Float64Array.of(1, 2.5), new Int32Array(6));
+    expect(parents.sample(0.99, false)).toBe(4);
   });
 });
