@@ -79,7 +79,7 @@ export function makeReplicatorMutatorStepper(problem: ReplicatorMutatorProblem, 
   };
 }
 
-/** The positivity bound of `imex-euler`: βΔt(max Φ − min Φ) ≤ 1; `strang` has none. */
+/** Returns the largest Δt that keeps `imex-euler` positive, 1/(β(max Φ − min Φ)); `strang` has no bound. */
 export function replicatorMutatorStepBound(problem: ReplicatorMutatorProblem, scheme: ReplicatorMutatorScheme): number {
   if (scheme === 'strang') return Infinity;
   const phi = potentialOnGrid(problem.potential, problem.grid);

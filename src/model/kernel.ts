@@ -28,7 +28,7 @@ export interface PerturbKernel {
   resampleProbability: number;
   /** Whether the factors act on λ (`linear`) or on 10^λ (`log`, λ = log10 of the value). */
   coordinates: 'linear' | 'log';
-  /** What happens at the faces after the multiplication. */
+  /** Boundary rule applied at the faces after the multiplication. */
   boundary: 'clip' | 'reflect';
 }
 
