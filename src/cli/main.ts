@@ -33,6 +33,8 @@ solver it lists, and writes one run folder: config.json (resolved),
 metadata.json, snapshots as JSON and CSV, trace CSV and report.html.
 Without a config, runs the embedded default example
 (examples/ridge-weight-decay-sm.json: weight decay on a ridge teacher).
+A config with "form": "kinetic" solves the joint density f(θ, λ) instead
+and also writes joint-kinetic.json (see examples/kinetic/double-well.json).
 
 Options:
   --out DIR        output folder (default: runs/<name>-<timestamp>); must be
