@@ -18,7 +18,7 @@ function smoothFitness(dim: number): Fitness {
   return { kind: 'expression', dim, evaluate: f, onGrid: (grid) => grid.sampleAtCentres(f), describe: () => 'bench' };
 }
 
-/** A problem of each form on `cells` cells (1D) or cells × cells (2D). */
+/** Builds a problem of each form on `cells` cells (1D) or cells × cells (2D). */
 export function benchProblems(cells: number, dim: 1 | 2, steps: number): Problem[] {
   const domain = dim === 1 ? new Box([-1], [1]) : new Box([-1, -1], [1, 1]);
   const grid = new CellGrid(domain, cells);

@@ -103,7 +103,7 @@ export function makeBackwardEulerHeat(grid: CellGrid, nu: number): (values: Floa
     const thomas: LineTransform = (input, output) => {
       // Matrix rows: −r·ρᵢ₋₁ + (1 + 2r)·ρᵢ − r·ρᵢ₊₁ = inputᵢ, with 1 + r on the
       // diagonal of the first and last rows (no-flux walls).
-      // Forward sweep; `modified` holds c′ᵢ = −r/denominatorᵢ negated (so ≥ 0).
+      // Forward sweep; `modified` contains c′ᵢ = −r/denominatorᵢ negated (so ≥ 0).
       let denominator = 1 + r;
       modified[0] = r / denominator;
       output[0] = input[0] / denominator;

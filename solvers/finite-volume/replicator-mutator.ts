@@ -11,7 +11,7 @@ import { potentialOnGrid } from './fitness-values.js';
  *
  * with Φ at cell centres and the 3-point Laplacian of diffusion.ts
  * (no-flux on a box, periodic on a torus). ⟨Φ⟩_ρ is taken as ΣΦρ/Σρ, so
- * Σ(Φ − ⟨Φ⟩)ρ = 0 holds to round-off and the reaction conserves mass.
+ * Σ(Φ − ⟨Φ⟩)ρ = 0 is exact to round-off and the reaction conserves mass.
  */
 
 export type ReplicatorMutatorScheme = 'strang' | 'imex-euler';

@@ -42,7 +42,7 @@ export function makeSelectionMutationStepper(problem: SelectionMutationProblem, 
   return (values, _time, dt) => step(values, dt);
 }
 
-/** The largest step for which the SSP scheme keeps ρ ≥ 0: Δt ≤ C/γ. */
+/** Returns the largest step for which the SSP scheme keeps ρ ≥ 0: Δt ≤ C/γ. */
 export function selectionMutationStepBound(problem: SelectionMutationProblem, scheme: SspScheme): number {
   return scheme.sspCoefficient / problem.gamma;
 }

@@ -73,7 +73,7 @@ export interface RunResult {
 
 /**
  * Runs one solver and names it in its errors: a step-size error becomes a
- * config error at `solver[i].dt`, and run failures say which solver failed.
+ * config error at `solver[i].dt`, and run failures name the solver that failed.
  */
 function solveWithContext(index: number, name: string, solve: () => Solution): Solution {
   try {

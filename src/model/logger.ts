@@ -14,7 +14,7 @@ export const silentLogger: Logger = { debug: noop, info: noop, warn: noop, error
 
 const LEVELS: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3, silent: 4 };
 
-/** A logger that forwards messages at or above `level` to `write`, each prefixed with its level. */
+/** Creates a logger that forwards messages at or above `level` to `write`, each prefixed with its level. */
 export function createLogger(level: LogLevel, write: (line: string) => void, name = 'pbt-mf'): Logger {
   const threshold = LEVELS[level];
   const make = (l: Exclude<LogLevel, 'silent'>) =>
